@@ -1,0 +1,44 @@
+"""Start JupyterLab on loopback with a token, on a free port, opened on the labs/ folder."""
+
+import os
+import socket
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def port_free(port, host="127.0.0.1"):
+    """Whether a TCP port can be bound on host right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def pick_port(preferred, host="127.0.0.1", tries=50):
+    """The preferred port if it is free, else the next free one above it; raises when none of `tries` is."""
+    for port in range(preferred, preferred + tries):
+        if port_free(port, host):
+            return port
+    raise OSError(f"ports {preferred}-{preferred + tries - 1} on {host} are all in use: "
+                  f"stop another Jupyter server or choose one with 'make lab PORT=NNNN'")
+
+
+def lab_command(port, root=REPO, open_browser=True):
+    """The jupyter lab command line: loopback only, token on, no port hopping, opened on labs/."""
+    return [sys.executable, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0", f"--ServerApp.root_dir={root}", "--LabApp.default_url=/lab/tree/labs",
+            f"--ServerApp.open_browser={open_browser}"]
+
+
+def launch(port=8888, open_browser=True):
+    """Replace this process with JupyterLab on the chosen port, saying so when the preferred one is taken."""
+    chosen = pick_port(port)
+    if chosen != port:
+        print(f"aisys: port {port} is in use (another Jupyter?); JupyterLab will listen on {chosen} instead. "
+              f"Choose one with 'make lab PORT=NNNN'.", flush=True)
+    cmd = lab_command(chosen, open_browser=open_browser)
+    os.execv(cmd[0], cmd)

@@ -1,0 +1,1 @@
+"""The workbook's notebook tooling: the release step (solutions -> labs) and, later, the autograder."""
