@@ -54,6 +54,16 @@ def evaluate(model, loader, loss_fn=F.cross_entropy):
     return loss_sum / total, correct / total
 
 
+def train_step(model, opt, x, y, loss_fn=F.cross_entropy):
+    """One optimisation step on a batch; returns (loss, logits)."""
+    opt.zero_grad()
+    out = model(x)
+    loss = loss_fn(out, y)
+    loss.backward()
+    opt.step()
+    return loss.item(), out
+
+
 def fit(model, train_loader, test_loader=None, epochs=5, lr=1e-3, optimizer=None, loss_fn=F.cross_entropy,
         progress=True):
     """Train a classifier for some epochs (Adam by default) and return its History."""
@@ -66,13 +76,9 @@ def fit(model, train_loader, test_loader=None, epochs=5, lr=1e-3, optimizer=None
         t0, seen, loss_sum, correct = time.perf_counter(), 0, 0.0, 0
         for x, y in train_loader:
             x, y = x.to(device), y.to(device)
-            opt.zero_grad()
-            out = model(x)
-            loss = loss_fn(out, y)
-            loss.backward()
-            opt.step()
-            hist.step_loss.append(loss.item())
-            loss_sum += loss.item() * len(y)
+            loss, out = train_step(model, opt, x, y, loss_fn)
+            hist.step_loss.append(loss)
+            loss_sum += loss * len(y)
             correct += (out.argmax(1) == y).sum().item()
             seen += len(y)
             bar.update()

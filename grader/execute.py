@@ -1,11 +1,11 @@
 """Run a solution notebook and store the outputs nbval compares (check cells only, so files stay small)."""
 
-import os
 from pathlib import Path
 
 import nbclient
+from nbclient.exceptions import CellExecutionError
 
-from grader.notebook import check_meta, dumps, read, validate, write_atomic
+from grader.notebook import NotebookError, check_meta, dumps, read, validate, write_atomic
 
 
 def refresh(path, timeout=600):
@@ -13,8 +13,11 @@ def refresh(path, timeout=600):
     path = Path(path)
     nb = read(path)
     validate(nb, path)
-    nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}}).execute()
+    try:
+        nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                                resources={"metadata": {"path": str(path.parent)}}).execute()
+    except CellExecutionError as e:
+        raise NotebookError(f"{path}: a cell raised, so nothing was written. {e}") from None
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.metadata.pop("execution", None)
