@@ -29,16 +29,21 @@ def pick_port(preferred, host="127.0.0.1", tries=50):
 
 def lab_command(port, root=REPO, open_browser=True):
     """The jupyter lab command line: loopback only, token on, no port hopping, opened on labs/."""
-    return [sys.executable, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-            "--ServerApp.port_retries=0", f"--ServerApp.root_dir={root}", "--LabApp.default_url=/lab/tree/labs",
-            f"--ServerApp.open_browser={open_browser}"]
+    cmd = [sys.executable, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+           "--ServerApp.port_retries=0", f"--ServerApp.root_dir={root}", "--LabApp.default_url=/lab/tree/labs",
+           f"--ServerApp.open_browser={open_browser}"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and CI run as root; Jupyter refuses without this
+        cmd.append("--ServerApp.allow_root=True")
+    return cmd
 
 
-def launch(port=8888, open_browser=True):
+def launch(port=8888, open_browser=True, root=REPO):
     """Replace this process with JupyterLab on the chosen port, saying so when the preferred one is taken."""
+    if not Path(root).is_dir():
+        raise OSError(f"--root {root}: no such folder")
     chosen = pick_port(port)
     if chosen != port:
         print(f"aisys: port {port} is in use (another Jupyter?); JupyterLab will listen on {chosen} instead. "
               f"Choose one with 'make lab PORT=NNNN'.", flush=True)
-    cmd = lab_command(chosen, open_browser=open_browser)
+    cmd = lab_command(chosen, root=Path(root).resolve(), open_browser=open_browser)
     os.execv(cmd[0], cmd)

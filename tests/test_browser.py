@@ -1,0 +1,127 @@
+"""A real browser: `python -m aisys lab` serves JupyterLab, headless Chromium opens the ch01 solution and runs it all."""
+
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from tests.conftest import REPO
+
+CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+NOTEBOOK = "ch01_end_to_end.ipynb"
+LAST_CHECK = "PASS [ch01-throughput]"
+
+pytestmark = pytest.mark.browser
+if not (CHROMIUM and DRIVER):
+    if os.environ.get("CI"):
+        raise RuntimeError("CI must run the browser test: install Debian's chromium and chromium-driver (.ci/run does)")
+    pytestmark = [pytestmark, pytest.mark.skip(reason="needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")]
+
+
+def wait_http(url, timeout):
+    """Wait until url answers with 200; return the seconds it took."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return time.monotonic() - t0
+        except (OSError, http.client.HTTPException):  # not listening yet (even a self-connect)
+            time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
+@pytest.fixture
+def lab_server(tmp_path):
+    """JupyterLab started the way `make lab` starts it, on a port that is taken, serving a scratch copy of ch01."""
+    shutil.copy(REPO / "solutions" / NOTEBOOK, tmp_path / NOTEBOOK)
+    token = secrets.token_hex(16)
+    # Render every cell, not only those on screen, so that all outputs can be read from the page.
+    settings = tmp_path / "lab-settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = subprocess.Popen([sys.executable, "-m", "aisys", "lab", "--port", str(port), "--no-browser",
+                                 "--root", str(tmp_path)], env={**os.environ, "JUPYTER_TOKEN": token, "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "lab-settings")},
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        first = proc.stdout.readline()
+    try:
+        m = re.search(rf"port {port} is in use.*listen on (\d+) instead", first)
+        assert m, f"expected a message about the busy port, got {first!r}"
+        url = f"http://127.0.0.1:{m.group(1)}"
+        try:
+            wait_http(f"{url}/api/status?token={token}", timeout=60)
+        except TimeoutError:
+            os.killpg(proc.pid, signal.SIGTERM)
+            raise AssertionError("JupyterLab did not start; its log:\n" + proc.communicate(timeout=30)[0][-3000:]) from None
+        yield url, token
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+@pytest.fixture
+def browser(tmp_path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--window-size=1400,1000",
+                 f"--user-data-dir={tmp_path / 'chromium-profile'}"]:
+        opts.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
+    yield driver
+    driver.quit()
+
+
+def click_text(driver, css, text, timeout=60):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    xpath = f"//*[contains(concat(' ', @class, ' '), ' {css} ') and normalize-space(text())='{text}']"
+    WebDriverWait(driver, timeout).until(EC.element_to_be_clickable((By.XPATH, xpath))).click()
+
+
+def test_run_all_cells_of_ch01_in_jupyterlab(lab_server, browser, tmp_path):
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    url, token = lab_server
+    browser.get(f"{url}/lab/tree/{NOTEBOOK}?token={token}")
+    # Wait for the kernel to be idle before running, as a person would.
+    WebDriverWait(browser, 120).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell"))
+    WebDriverWait(browser, 120).until(
+        lambda d: "Idle" in (d.find_element(By.CSS_SELECTOR, ".jp-NotebookPanel-toolbar").get_attribute("innerHTML") or "")
+        or d.find_elements(By.CSS_SELECTOR, "[data-status='idle']"))
+    click_text(browser, "lm-MenuBar-itemLabel", "Run")
+    click_text(browser, "lm-Menu-itemLabel", "Run All Cells")
+
+    def outputs(d):
+        return d.execute_script("return [...document.querySelectorAll('.jp-OutputArea-output')].map(e => e.innerText).join('\\n')")
+
+    try:
+        WebDriverWait(browser, 400, poll_frequency=2).until(lambda d: LAST_CHECK in outputs(d) or "FAIL [" in outputs(d))
+    except TimeoutException:
+        shot = tmp_path / "jupyterlab.png"
+        browser.save_screenshot(str(shot))
+        raise AssertionError(f"the last check never printed (screenshot: {shot}); outputs: {outputs(browser)[-2000:]}") from None
+    text = outputs(browser)
+    assert "FAIL [" not in text and LAST_CHECK in text, text[-2000:]
+    assert text.count("PASS [ch01-") == 6, text[-2000:]
