@@ -1,15 +1,58 @@
-"""Self-checks for lab notebooks: one verdict line per check and, on failure, a hint that names the mistake."""
+"""Self-checks for lab notebooks: one verdict line per check and, on failure, a hint that names the mistake.
 
+A check runs the student's code on hidden inputs drawn from the grading seed (AISYS_CHECK_SEED, 0 by default)
+and returns the values it verified; the PASS line carries a fingerprint of them. The grader compares that line,
+outside the kernel, with the one the solution prints under the same seed, so a check cannot be passed by
+printing a stored answer or by replacing the comparison functions the check uses.
+"""
+
+import builtins
+import hashlib
+import os
 import traceback
 
+import numpy
+import torch
+
 PASS, FAIL = "PASS", "FAIL"
+SEED_VARIABLE = "AISYS_CHECK_SEED"
+_print = builtins.print
+ORIGINALS = {  # what a check relies on, as it was when aisys was imported (before any student code ran)
+    "print": (builtins, "print", builtins.print),
+    "torch.allclose": (torch, "allclose", torch.allclose),
+    "torch.equal": (torch, "equal", torch.equal),
+    "numpy.allclose": (numpy, "allclose", numpy.allclose),
+    "numpy.testing.assert_allclose": (numpy.testing, "assert_allclose", numpy.testing.assert_allclose),
+}
 
 
-def verdict(check_id, description, error=None):
-    """The one line a check prints: stable on success (nbval compares it), specific on failure."""
-    if error is None:
-        return f"{PASS} [{check_id}] {description}"
-    return f"{FAIL} [{check_id}] {description}\n  hint: {error}"
+def hidden_seed():
+    """The seed hidden inputs are drawn from: the grader sets it per grading run."""
+    return int(os.environ.get(SEED_VARIABLE, "0"))
+
+
+def hidden_rng(check_id):
+    """A torch Generator for one check's hidden inputs, from the grading seed and the check id."""
+    salt = int(hashlib.sha256(check_id.encode()).hexdigest()[:8], 16)
+    return torch.Generator().manual_seed(hidden_seed() * 1_000_003 + salt)
+
+
+def fingerprint(value):
+    """A short, stable digest of the values a check verified (ints, strings, tuples, lists, dicts)."""
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:10]
+
+
+def tampered():
+    """The names of functions that checks rely on and that were replaced since aisys was imported."""
+    return [name for name, (owner, attr, original) in ORIGINALS.items() if getattr(owner, attr, None) is not original]
+
+
+def verdict(check_id, description, error=None, verified=None):
+    """The line a check prints: stable for given hidden inputs on success (nbval compares it), a hint on failure."""
+    if error is not None:
+        return f"{FAIL} [{check_id}] {description}\n  hint: {error}"
+    line = f"{PASS} [{check_id}] {description}"
+    return line if verified is None else f"{line} (fingerprint {fingerprint(verified)})"
 
 
 def explain(exc):
@@ -29,12 +72,16 @@ def check(check_id):
 
     def run(fn):
         description = (fn.__doc__ or fn.__name__).strip().splitlines()[0]
-        try:
-            fn()
-            error = None
-        except Exception as exc:  # a check reports every failure as a hint, never stops the notebook
-            error = explain(exc)
-        print(verdict(check_id, description, error))
+        verified, error = None, None
+        replaced = tampered()
+        if replaced:
+            error = f"{', '.join(replaced)} was replaced in this kernel; checks need the originals: restart the kernel"
+        else:
+            try:
+                verified = fn()
+            except Exception as exc:  # a check reports every failure as a hint, never stops the notebook
+                error = explain(exc)
+        _print(verdict(check_id, description, error, verified))
         return error is None
 
     return run

@@ -1,7 +1,8 @@
-"""Command line: python -m grader release|execute ..."""
+"""Command line: python -m grader check | grade | batch | release | execute."""
 
 import argparse
 import sys
+from pathlib import Path
 
 from grader.notebook import NotebookError
 
@@ -10,6 +11,27 @@ def main(argv=None):
     """Parse the command line and run one command; exit 2 on unusable input."""
     p = argparse.ArgumentParser(prog="python -m grader", description=__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
+
+    def grading_options(s):
+        s.add_argument("--timeout", type=float, default=60, help="seconds each cell may run (default 60)")
+        s.add_argument("--seed", type=int, default=0, help="seed of the checks' hidden inputs (default 0)")
+        s.add_argument("--lab", default=None, help="the lab, when the notebook does not say (e.g. ch01_end_to_end)")
+        s.add_argument("--solutions", default=None, help="folder of solution notebooks (default: solutions/)")
+        s.add_argument("--memory-gb", type=float, default=8.0, help="address-space limit of the kernel (default 8)")
+
+    c = sub.add_parser("check", help="grade your own notebook and print what each check says")
+    c.add_argument("notebook")
+    grading_options(c)
+    g = sub.add_parser("grade", help="grade one submission, as the instructor does")
+    g.add_argument("notebook")
+    g.add_argument("--json", default=None, help="write the JSON report here")
+    grading_options(g)
+    b = sub.add_parser("batch", help="grade every notebook in a folder into a CSV gradebook")
+    b.add_argument("folder")
+    b.add_argument("--out", required=True, help="the CSV to write; JSON reports go beside it")
+    b.add_argument("--jobs", type=int, default=1)
+    b.add_argument("--require-full", action="store_true", help="exit 1 unless every notebook scores full marks")
+    grading_options(b)
     r = sub.add_parser("release", help="write student notebooks (labs/) from solutions/")
     r.add_argument("src", nargs="?", default="solutions")
     r.add_argument("dst", nargs="?", default="labs")
@@ -18,12 +40,62 @@ def main(argv=None):
     e.add_argument("notebooks", nargs="+")
     args = p.parse_args(argv)
     try:
-        if args.cmd == "release":
-            return release_cmd(args)
-        return execute_cmd(args)
+        return COMMANDS[args.cmd](args)
     except NotebookError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+
+
+def options(args):
+    """Keyword arguments of grade() from the shared command-line options."""
+    from grader.grade import SOLUTIONS
+
+    return dict(lab=args.lab, seed=args.seed, cell_timeout=args.timeout, memory_gib=args.memory_gb,
+                solutions_dir=Path(args.solutions) if args.solutions else SOLUTIONS)
+
+
+def print_report(report):
+    """The report as a table a student can read."""
+    from aisys.report import Table
+
+    rows = [(c.id, f"{c.points:g} / {c.max_points:g}", c.status, c.feedback) for c in report.checks]
+    print(Table(f"{report.lab}: {report.score:g} / {report.max_score:g} points", ["check", "points", "status", "feedback"], rows))
+    for err in report.errors:
+        print(f"note: {err}")
+
+
+def check_cmd(args):
+    from grader.grade import grade
+
+    print_report(grade(args.notebook, **options(args)))
+    return 0
+
+
+def grade_cmd(args):
+    from grader.grade import grade
+    from grader.notebook import write_atomic
+
+    report = grade(args.notebook, **options(args))
+    if args.json:
+        write_atomic(args.json, report.to_json())
+    else:
+        print(report.to_json())
+    return 0
+
+
+def batch_cmd(args):
+    from grader.batch import batch
+
+    opts = options(args)
+    if opts.pop("lab") is not None:
+        print("note: --lab is ignored by batch: each notebook's lab is recognised on its own", file=sys.stderr)
+    reports = batch(args.folder, args.out, jobs=args.jobs, **opts)
+    for r in reports:
+        print(f"{Path(r.submission).stem}: {r.lab or '-'} {r.score:g} / {r.max_score:g}" + (f"  ({'; '.join(r.errors)})" if r.errors else ""))
+    print(f"wrote {args.out} ({len(reports)} rows)")
+    if args.require_full and any(r.errors or r.score < r.max_score or r.max_score == 0 for r in reports):
+        return 1
+    return 0
 
 
 def release_cmd(args):
@@ -61,6 +133,8 @@ def execute_cmd(args):
             status = 1
     return status
 
+
+COMMANDS = {"check": check_cmd, "grade": grade_cmd, "batch": batch_cmd, "release": release_cmd, "execute": execute_cmd}
 
 if __name__ == "__main__":
     sys.exit(main())

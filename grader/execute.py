@@ -1,5 +1,6 @@
-"""Run a solution notebook and store the outputs nbval compares (check cells only, so files stay small)."""
+"""Run notebooks with nbclient: refresh a solution's stored check outputs, or make reference outputs for a seed."""
 
+import os
 from pathlib import Path
 
 import nbclient
@@ -8,22 +9,37 @@ from nbclient.exceptions import CellExecutionError
 from grader.notebook import NotebookError, check_meta, dumps, read, validate, write_atomic
 
 
+def run_notebook(nb, cwd, env=None, timeout=600, where="notebook"):
+    """Execute nb in place in a fresh kernel started in cwd, with extra environment variables."""
+    try:
+        nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                                resources={"metadata": {"path": str(cwd)}}).execute(env={**os.environ, **(env or {})})
+    except CellExecutionError as e:
+        raise NotebookError(f"{where}: a cell raised, so nothing was written. {e}") from None
+    return nb
+
+
+def check_outputs(nb):
+    """{check id: outputs} of an executed notebook."""
+    return {m["check"]: c.outputs for c in nb.cells if (m := check_meta(c))}
+
+
+def failing(nb):
+    """The verdict texts of checks that did not pass."""
+    return [o.text for outs in check_outputs(nb).values() for o in outs
+            if o.get("name") == "stdout" and "FAIL [" in o.get("text", "")]
+
+
 def refresh(path, timeout=600):
     """Execute the solution at path in its folder and keep only its check cells' outputs."""
     path = Path(path)
     nb = read(path)
     validate(nb, path)
-    try:
-        nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                                resources={"metadata": {"path": str(path.parent)}}).execute()
-    except CellExecutionError as e:
-        raise NotebookError(f"{path}: a cell raised, so nothing was written. {e}") from None
+    run_notebook(nb, path.parent, timeout=timeout, where=str(path))
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.metadata.pop("execution", None)
             if check_meta(cell) is None:
                 cell.outputs, cell.execution_count = [], None
     write_atomic(path, dumps(nb))
-    failed = [o.text for c in nb.cells if check_meta(c) for o in c.outputs
-              if o.get("name") == "stdout" and "FAIL [" in o.get("text", "")]
-    return failed
+    return failing(nb)

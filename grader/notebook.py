@@ -68,8 +68,16 @@ def has_solution(cell):
     return any(line.strip() == BEGIN for line in cell.source.splitlines())
 
 
+def lab_of(nb):
+    """The lab a notebook belongs to, from its metadata (None when it does not say)."""
+    return nb.metadata.get("aisys", {}).get("lab")
+
+
 def validate(nb, path):
-    """Refuse a notebook whose checks are malformed: missing ids, duplicates, bad points, answers inside checks."""
+    """Refuse a solution whose format is broken: lab name, check ids, duplicates, points, answers inside checks."""
+    if lab_of(nb) != Path(path).stem:
+        raise NotebookError(f"{path}: the notebook metadata must name its lab, {{\"aisys\": {{\"lab\": \"{Path(path).stem}\"}}}} "
+                            f"(it says {lab_of(nb)!r})")
     seen = {}
     for i, cell in enumerate(nb.cells):
         meta = check_meta(cell)

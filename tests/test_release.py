@@ -16,11 +16,11 @@ def check_cell(cid, points=1, source="print('PASS')"):
     return c
 
 
-def solution_nb(body="x = 1"):
+def solution_nb(body="x = 1", lab="ch00_demo"):
     answer = new_code_cell(f"def f():\n    ### BEGIN SOLUTION\n    {body}\n    return x\n    ### END SOLUTION")
     answer.outputs = [new_output("stream", name="stdout", text="secret output\n")]
     answer.execution_count = 3
-    return new_notebook(cells=[
+    return new_notebook(metadata={"aisys": {"lab": lab}}, cells=[
         new_markdown_cell("# Lab"),
         answer,
         new_markdown_cell("Explain.\n### BEGIN SOLUTION\nBecause.\n### END SOLUTION"),
@@ -51,7 +51,7 @@ def test_unbalanced_markers_name_the_place(src, message):
 
 
 def test_student_copy_hides_answers_and_outputs_keeps_checks():
-    nb = student_copy(solution_nb(), "x.ipynb")
+    nb = student_copy(solution_nb(), "ch00_demo.ipynb")
     answer, md, chk = nb.cells[1], nb.cells[2], nb.cells[3]
     assert "x = 1" not in answer.source and "raise NotImplementedError()" in answer.source
     assert answer.outputs == [] and answer.execution_count is None
@@ -79,14 +79,14 @@ def test_stale_after_a_solution_changes_or_a_stray_lab(tmp_path):
     write(src / "ch00_demo.ipynb", nb)
     assert stale(src, dst) == [dst / "ch00_demo.ipynb"]
     release(src, dst)
-    write(dst / "ch99_gone.ipynb", solution_nb())
+    write(dst / "ch99_gone.ipynb", solution_nb(lab="ch99_gone"))
     assert stale(src, dst) == [dst / "ch99_gone.ipynb"]
 
 
 def test_one_bad_notebook_writes_nothing(tmp_path):
     src, dst = tmp_path / "solutions", tmp_path / "labs"
-    write(src / "ch00_good.ipynb", solution_nb())
-    bad = solution_nb()
+    write(src / "ch00_good.ipynb", solution_nb(lab="ch00_good"))
+    bad = solution_nb(lab="ch01_bad")
     bad.cells[1].source = "### BEGIN SOLUTION\nx = 1"
     write(src / "ch01_bad.ipynb", bad)
     with pytest.raises(NotebookError, match=r"ch01_bad.ipynb, cell 1, line 1: .* never closed"):
@@ -95,6 +95,7 @@ def test_one_bad_notebook_writes_nothing(tmp_path):
 
 
 @pytest.mark.parametrize("mutate, message", [
+    (lambda nb: nb.metadata.pop("aisys"), "metadata must name its lab"),
     (lambda nb: nb.cells.append(check_cell("demo-check")), "also used by cell 3"),
     (lambda nb: nb.cells.append(check_cell("Bad Id")), "must be lowercase"),
     (lambda nb: nb.cells.append(check_cell("zero", points=0)), "give a positive number"),
@@ -105,7 +106,7 @@ def test_malformed_checks_are_refused(mutate, message):
     nb = solution_nb()
     mutate(nb)
     with pytest.raises(NotebookError, match=message):
-        student_copy(nb, "x.ipynb")
+        student_copy(nb, "ch00_demo.ipynb")
 
 
 def run_cli(*args, cwd):

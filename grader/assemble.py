@@ -1,0 +1,101 @@
+"""Build the notebook that is graded: the student's cells, with the official check cells re-inserted by id."""
+
+import nbformat
+from nbformat.v4 import new_code_cell
+
+from grader.notebook import BEGIN, END, CHECK_TAG, NotebookError, check_meta, has_solution, lab_of
+
+PREAMBLE = ("import aisys.checks  # inserted by the grader before any student code: "
+            "the checks keep the original print, allclose and friends")
+
+
+def skeleton(cell):
+    """The first line of a solution cell outside its answer block: how a cell is recognised without its id."""
+    inside = False
+    for line in cell.source.splitlines():
+        mark = line.strip()
+        if mark == BEGIN:
+            inside = True
+        elif mark == END:
+            inside = False
+        elif mark and not inside:
+            return mark
+    return None
+
+
+def match(solution, submission):
+    """{solution cell index: submission cell index}: by cell id, else answer cells by their skeleton line."""
+    sub_ids = {c.get("id"): j for j, c in enumerate(submission.cells) if c.get("id")}
+    found = {}
+    for i, cell in enumerate(solution.cells):
+        if check_meta(cell) is not None:
+            continue
+        if cell.get("id") in sub_ids:
+            found[i] = sub_ids[cell.id]
+        elif has_solution(cell) and (line := skeleton(cell)):
+            hits = [j for j, c in enumerate(submission.cells) if c.cell_type == cell.cell_type and line in c.source]
+            if hits:
+                found[i] = hits[0]
+    return found
+
+
+def coverage(solution, submission):
+    """The share of a solution's non-check cells found in the submission."""
+    own = [i for i, c in enumerate(solution.cells) if check_meta(c) is None]
+    return len(match(solution, submission)) / max(1, len(own))
+
+
+def recognise(submission, solutions, lab=None, where="submission"):
+    """The lab of a submission: from its metadata, else the lab whose cells it holds; refuses another lab's notebook."""
+    named = lab_of(submission)
+    if named is not None and named not in solutions:
+        raise NotebookError(f"{where} says it is lab {named!r}, which is not one of {sorted(solutions)}")
+    if lab is not None:
+        if lab not in solutions:
+            raise NotebookError(f"--lab {lab!r} is not one of {sorted(solutions)}")
+        if named not in (None, lab):
+            raise NotebookError(f"{where} is a notebook of lab {named!r}, not {lab!r}: was the wrong file submitted?")
+        if named is None and coverage(solutions[lab], submission) < 0.2:
+            raise NotebookError(f"{where} does not look like lab {lab!r}: almost none of its cells are there")
+        return lab
+    if named is not None:
+        return named
+    best = max(solutions, key=lambda name: coverage(solutions[name], submission))
+    if coverage(solutions[best], submission) < 0.5:
+        raise NotebookError(f"cannot tell which lab {where} is (no lab in its metadata, cells match none): pass --lab")
+    return best
+
+
+def official_check(cell, outputs):
+    """A copy of an official check cell carrying the reference outputs nbval compares against."""
+    c = new_code_cell(cell.source, metadata={"aisys": dict(check_meta(cell)), "tags": [CHECK_TAG]})
+    c.outputs = [nbformat.from_dict(o) for o in outputs]
+    c.execution_count = 1
+    return c
+
+
+def assemble(solution, submission, reference):
+    """The graded notebook and the problems found: student cells (checks removed) plus official checks."""
+    official_ids = {c.get("id") for c in solution.cells if check_meta(c) is not None}
+    matched = match(solution, submission)
+    errors = [f"the answer cell starting {skeleton(c)!r} (cell {i} of the lab) is missing: restore it from the lab notebook"
+              for i, c in enumerate(solution.cells) if has_solution(c) and i not in matched]
+    after = {}  # submission cell index (or -1 for the top) -> official checks that follow it
+    anchor = -1
+    for i, cell in enumerate(solution.cells):
+        if check_meta(cell) is None:
+            anchor = matched.get(i, anchor)
+        else:
+            after.setdefault(anchor, []).append(official_check(cell, reference[check_meta(cell)["check"]]))
+    cells = [new_code_cell(PREAMBLE)] + after.get(-1, [])
+    for j, cell in enumerate(submission.cells):
+        if check_meta(cell) is None and cell.get("id") not in official_ids:
+            student = nbformat.from_dict(dict(cell))
+            student.metadata = {}
+            if student.cell_type == "code":
+                student.outputs, student.execution_count = [], None
+            cells.append(student)
+        cells.extend(after.get(j, []))
+    graded = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": solution.metadata.get("kernelspec", {}),
+                                                               "aisys": {"lab": lab_of(solution)}})
+    return graded, errors

@@ -1,0 +1,55 @@
+"""pytest plugin loaded by the grader next to nbval: reports each cell's result to the grader, notices dead kernels."""
+
+import json
+import os
+import time
+from queue import Empty
+
+import pytest
+
+FD_VARIABLE = "AISYS_GRADER_FD"
+KERNEL_DIED = "the kernel died while running this cell (os._exit, a crash, or memory beyond the limit)"
+
+
+def await_reply(self, msg_id, timeout=None):
+    """nbval's wait for a cell's reply, but polling the kernel so that a dead one is reported at once."""
+    deadline = None if timeout is None else time.monotonic() + float(timeout)
+    while True:
+        left = 1.0 if deadline is None else min(1.0, deadline - time.monotonic())
+        if left <= 0:
+            raise Empty
+        try:
+            msg = self.get_message(stream="shell", timeout=left)
+        except Empty:
+            if not self.is_alive():
+                raise RuntimeError(KERNEL_DIED) from None
+            continue
+        if msg["parent_header"].get("msg_id") == msg_id:
+            if msg["content"]["status"] == "aborted":
+                raise RuntimeError("Kernel aborted execution request")
+            return
+
+
+def pytest_configure(config):
+    from nbval.kernel import RunningKernel
+
+    RunningKernel.await_reply = await_reply
+    fd = os.environ.pop(FD_VARIABLE, None)  # removed before the kernel starts, so it never learns the channel
+    config._aisys_out = os.fdopen(int(fd), "w", buffering=1) if fd else None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = (yield).get_result()
+    out = getattr(item.config, "_aisys_out", None)
+    if out is None or not hasattr(item, "cell") or (report.when != "call" and not (report.failed or report.skipped)):
+        return
+    message = str(call.excinfo.value) if report.failed and call.excinfo is not None else ""
+    outputs = item.test_outputs or []
+    text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
+    errors = [f"{o['ename']}: {o['evalue']}".rstrip(": ") for o in outputs if o.get("output_type") == "error"]
+    first = next((line.strip() for line in item.cell.source.splitlines() if line.strip()), "")
+    record = {"cell": item.cell_num, "check": item.cell.get("metadata", {}).get("aisys", {}).get("check"),
+              "first_line": first[:60], "outcome": report.outcome, "message": message, "text": text, "errors": errors,
+              "seconds": round(report.duration, 3)}
+    out.write(json.dumps(record) + "\n")

@@ -1,0 +1,66 @@
+"""Run a graded notebook through pytest + nbval in a child process, with limits, and collect each cell's result."""
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import psutil
+
+from grader.nbval_plugin import FD_VARIABLE
+from grader.reference import SEED_VARIABLE
+
+
+def kill_tree(pid):
+    """Kill a process and every process under it (the kernel runs in a session of its own)."""
+    try:
+        procs = psutil.Process(pid).children(recursive=True) + [psutil.Process(pid)]
+    except psutil.NoSuchProcess:
+        return
+    for p in procs:
+        try:
+            p.kill()
+        except psutil.NoSuchProcess:
+            pass
+
+
+def run_cells(notebook, seed, cell_timeout, total_timeout, threads=None, memory_gib=8.0):
+    """Results per cell, as the plugin reported them, and whether the whole run hit total_timeout."""
+    notebook = Path(notebook)
+    read_end, write_end = os.pipe()
+    env = {**os.environ, SEED_VARIABLE: str(seed), FD_VARIABLE: str(write_end), "PYTHONHASHSEED": "0"}
+    if threads:
+        env.update({v: str(threads) for v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")})
+    cmd = [sys.executable, "-m", "pytest", notebook.name, "--nbval-lax", "--nbval-current-env",
+           f"--nbval-cell-timeout={cell_timeout}", "-p", "grader.nbval_plugin", "-p", "no:cacheprovider",
+           "-o", "addopts=", "-q", "--rootdir", str(notebook.parent)]
+    proc = subprocess.Popen(cmd, cwd=notebook.parent, env=env, pass_fds=(write_end,), start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write_end)
+    limit = int(memory_gib * 2**30)  # address space of pytest, inherited by the kernel it starts next
+    resource.prlimit(proc.pid, resource.RLIMIT_AS, (limit, limit))
+    records = []
+
+    def collect():
+        with os.fdopen(read_end) as pipe:
+            for line in pipe:
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError:
+                    pass
+
+    reader = threading.Thread(target=collect, daemon=True)
+    reader.start()
+    try:
+        proc.wait(timeout=total_timeout)
+        timed_out = False
+    except subprocess.TimeoutExpired:
+        timed_out = True
+    finally:
+        kill_tree(proc.pid)  # pytest, its kernel and anything they started
+        proc.wait()
+    reader.join(timeout=10)
+    return records, timed_out
