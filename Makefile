@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8888
 JOBS   ?= 2
 
-.PHONY: setup lab test labs labs-check solutions clean
+.PHONY: setup lab test labs labs-check solutions grade clean
 
 setup: $(STAMP)
 
@@ -38,5 +38,9 @@ solutions: $(STAMP)
 	$(PY) -m grader execute solutions/*.ipynb
 	$(PY) -m grader release solutions labs
 
+# Smoke test of the autograder: every solution must score full marks.
+grade: $(STAMP)
+	$(PY) -m grader batch solutions --out build/grades/solutions.csv --jobs $(JOBS) --require-full
+
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .grader-cache build

@@ -41,8 +41,8 @@ def batch(folder, out_csv, jobs=1, seed=0, solutions_dir=SOLUTIONS, cache_dir=CA
     writer.writerow(["student", "lab", "score", "max_score", *check_ids, "errors"])
     for path, report in zip(files, reports):
         earned = {c.id: c.points for c in report.checks}
-        writer.writerow([path.stem, report.lab, report.score, report.max_score,
-                         *[earned.get(cid, "") for cid in check_ids], " | ".join(report.errors)])
+        writer.writerow([path.stem, report.lab, f"{report.score:g}", f"{report.max_score:g}",
+                         *[f"{earned[cid]:g}" if cid in earned else "" for cid in check_ids], " | ".join(report.errors)])
     write_atomic(out_csv, buf.getvalue())
     return reports
 

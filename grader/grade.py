@@ -36,8 +36,8 @@ class Report:
     lab: str
     submission: str
     seed: int
-    score: float = 0.0
-    max_score: float = 0.0
+    score: float = 0
+    max_score: float = 0
     checks: list = field(default_factory=list)
     errors: list = field(default_factory=list)
     seconds: float = 0.0

@@ -1,0 +1,209 @@
+"""The autograder against adversarial submissions made from a small fixture lab."""
+
+import csv
+import json
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell
+
+from grader.grade import grade
+from grader.notebook import NotebookError
+from tests.fixture_lab import build
+
+FULL = 4
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("fixture"))
+
+
+def blank(lab):
+    return nbformat.read(lab / "labs" / "ch00_fixture.ipynb", 4)
+
+
+def solved(lab):
+    return nbformat.read(lab / "solutions" / "ch00_fixture.ipynb", 4)
+
+
+def cell_starting(nb, text):
+    return next(i for i, c in enumerate(nb.cells) if c.source.startswith(text))
+
+
+def run(root, nb, tmp_path, **kw):
+    path = tmp_path / "student.ipynb"
+    nbformat.write(nb, path)
+    kw.setdefault("cell_timeout", 20)
+    return grade(path, solutions_dir=root / "solutions", cache_dir=root / "cache", **kw)
+
+
+def statuses(report):
+    return {c.id: c.status for c in report.checks}
+
+
+def test_blank_scores_zero_with_hints(lab, tmp_path):
+    r = run(lab, blank(lab), tmp_path)
+    assert (r.score, r.max_score) == (0, FULL) and set(statuses(r).values()) == {"fail"}
+    assert all("NotImplementedError" in c.feedback or "not defined" in c.feedback for c in r.checks)
+
+
+def test_solution_scores_full(lab, tmp_path):
+    r = run(lab, solved(lab), tmp_path)
+    assert (r.score, r.max_score) == (FULL, FULL) and r.errors == []
+
+
+def test_checks_edited_to_pass_or_deleted_change_nothing(lab, tmp_path):
+    nb = blank(lab)
+    for c in nb.cells:
+        if "aisys" in c.metadata:
+            c.source = "pass"
+    assert run(lab, nb, tmp_path).score == 0
+    nb = blank(lab)
+    nb.cells = [c for c in nb.cells if "aisys" not in c.metadata]
+    assert run(lab, nb, tmp_path).score == 0
+
+
+def test_solution_with_checks_deleted_moved_or_duplicated_still_scores_full(lab, tmp_path):
+    nb = solved(lab)
+    checks = [c for c in nb.cells if "aisys" in c.metadata]
+    nb.cells = checks[::-1] + [c for c in nb.cells if "aisys" not in c.metadata] + checks
+    assert run(lab, nb, tmp_path).score == FULL
+    nb.cells = [c for c in nb.cells if "aisys" not in c.metadata]
+    assert run(lab, nb, tmp_path).score == FULL
+
+
+CHEAT_COMPARISONS = '''import builtins, numpy, torch
+torch.allclose = torch.equal = numpy.allclose = lambda *a, **k: True
+_print = builtins.print
+builtins.print = lambda *a, **k: _print(str(a[0]).replace("FAIL", "PASS").split("\\n")[0] if a else "", **k)
+def scale(x, k): return x
+def softmax(x): return x
+def total_of(x, k): return 0'''
+
+
+@pytest.mark.parametrize("where", ["top", "after imports"])
+def test_replacing_allclose_and_print_scores_zero(lab, tmp_path, where):
+    nb = blank(lab)
+    at = 0 if where == "top" else cell_starting(nb, "import numpy") + 1
+    nb.cells.insert(at, new_code_cell(CHEAT_COMPARISONS))
+    r = run(lab, nb, tmp_path)
+    assert r.score == 0, r.checks
+
+
+def test_printing_the_stored_outputs_fails_under_a_new_seed(lab, tmp_path):
+    stored = {c.metadata["aisys"]["check"]: c.outputs[0]["text"] for c in solved(lab).cells if "aisys" in c.metadata}
+    nb = blank(lab)
+    nb.cells.insert(cell_starting(nb, "import numpy") + 1, new_code_cell(
+        f"STORED = {stored!r}\ncheck = lambda cid: (lambda fn: print(STORED[cid], end=''))"))
+    r = run(lab, nb, tmp_path, seed=3)
+    assert r.seed == 3 and r.score == 0 and set(statuses(r).values()) == {"fail"}
+    assert "differs from the reference" in r.checks[0].feedback
+
+
+def test_infinite_loop_times_out_and_later_checks_still_run(lab, tmp_path):
+    nb = solved(lab)
+    nb.cells[cell_starting(nb, "def softmax")].source = "while True:\n    pass"
+    r = run(lab, nb, tmp_path, cell_timeout=4)
+    assert statuses(r) == {"fx-scale": "pass", "fx-softmax": "fail", "fx-total": "pass"}
+    assert any("timed out after 4 s" in e for e in r.errors) and r.seconds < 60
+
+
+def test_a_check_that_loops_reports_timeout(lab, tmp_path):
+    nb = solved(lab)
+    nb.cells[cell_starting(nb, "def scale")].source = "def scale(x, k):\n    while True:\n        pass"
+    r = run(lab, nb, tmp_path, cell_timeout=4)
+    assert statuses(r)["fx-scale"] == "timeout" and r.checks[0].feedback == "timed out after 4 s"
+    assert statuses(r)["fx-softmax"] == "pass"
+
+
+def test_dead_kernel_is_reported_and_the_rest_is_not_run(lab, tmp_path):
+    nb = solved(lab)
+    nb.cells[cell_starting(nb, "def softmax")].source = "import os\nos._exit(1)"
+    r = run(lab, nb, tmp_path, cell_timeout=30)
+    assert statuses(r) == {"fx-scale": "pass", "fx-softmax": "not run", "fx-total": "not run"}
+    assert r.score == 2 and any("kernel died" in e for e in r.errors) and r.seconds < 30
+
+
+def test_syntax_error_fails_what_depends_on_it(lab, tmp_path):
+    nb = solved(lab)
+    nb.cells[cell_starting(nb, "def scale")].source = "def scale(x, k) return x * k"
+    r = run(lab, nb, tmp_path)
+    assert statuses(r) == {"fx-scale": "fail", "fx-softmax": "pass", "fx-total": "fail"}
+    assert any("SyntaxError" in e for e in r.errors) and "not defined" in r.checks[0].feedback
+
+
+def test_memory_blow_up_is_stopped_by_the_limit(lab, tmp_path):
+    nb = solved(lab)
+    nb.cells.insert(cell_starting(nb, "def softmax"), new_code_cell("hog = bytearray(64 * 2**30)"))
+    r = run(lab, nb, tmp_path, memory_gib=6)
+    assert r.score == FULL and any("MemoryError" in e for e in r.errors)
+
+
+def test_missing_answer_cell_is_named(lab, tmp_path):
+    nb = solved(lab)
+    del nb.cells[cell_starting(nb, "def softmax")]
+    r = run(lab, nb, tmp_path)
+    assert any("'def softmax(x):'" in e and "missing" in e for e in r.errors)
+    assert statuses(r)["fx-softmax"] == "fail" and r.score == 3
+
+
+def test_lab_is_recognised_without_metadata_and_another_lab_is_refused(lab, tmp_path):
+    nb = solved(lab)
+    del nb.metadata["aisys"]
+    for c in nb.cells:
+        c.id = f"new-{c.id}"  # as if pasted into a fresh notebook: cells found by their first lines
+    assert run(lab, nb, tmp_path).lab == "ch00_fixture"
+    other = nbformat.read(lab / "labs" / "ch99_other.ipynb", 4)
+    with pytest.raises(NotebookError, match="is a notebook of lab 'ch99_other', not 'ch00_fixture'"):
+        run(lab, other, tmp_path, lab="ch00_fixture")
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_cli_malformed_file_exits_2_with_the_problem(lab, tmp_path):
+    bad = tmp_path / "broken.ipynb"
+    bad.write_text('{"cells": [')
+    r = cli("grade", str(bad), "--solutions", str(lab / "solutions"))
+    assert r.returncode == 2 and "broken.ipynb: not a readable Jupyter notebook" in r.stderr
+
+
+def test_cli_grade_writes_the_documented_json(lab, tmp_path):
+    path = tmp_path / "s.ipynb"
+    nbformat.write(solved(lab), path)
+    r = cli("grade", str(path), "--solutions", str(lab / "solutions"), "--json", str(tmp_path / "r.json"))
+    assert r.returncode == 0, r.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert {"lab", "score", "max_score", "checks", "errors"} <= set(report)
+    assert set(report["checks"][0]) == {"id", "points", "max_points", "status", "feedback"}
+    assert report["score"] == report["max_score"] == FULL
+
+
+def test_batch_of_mixed_submissions_writes_a_full_csv(lab, tmp_path):
+    subs = tmp_path / "class"
+    subs.mkdir()
+    nbformat.write(solved(lab), subs / "alice.ipynb")
+    nbformat.write(blank(lab), subs / "bob.ipynb")
+    (subs / "carol.ipynb").write_text("not json at all")
+    (subs / "dave.txt").write_text("my homework is in my other notebook")
+    looping = solved(lab)
+    looping.cells[cell_starting(looping, "def softmax")].source = "while True:\n    pass"
+    nbformat.write(looping, subs / "erin.ipynb")
+    dying = solved(lab)
+    dying.cells[cell_starting(dying, "def softmax")].source = "import os\nos._exit(1)"
+    nbformat.write(dying, subs / "frank.ipynb")
+    out = tmp_path / "grades" / "grades.csv"
+    r = cli("batch", str(subs), "--out", str(out), "--jobs", "2", "--timeout", "4", "--solutions", str(lab / "solutions"))
+    assert r.returncode == 0, r.stderr
+    rows = {row["student"]: row for row in csv.DictReader(out.open())}
+    assert set(rows) == {"alice", "bob", "carol", "dave", "erin", "frank"}
+    assert rows["alice"]["score"] == "4" and rows["bob"]["score"] == "0"
+    assert "not a readable Jupyter notebook" in rows["carol"]["errors"] and "dave.txt" in rows["dave"]["errors"]
+    assert rows["erin"]["score"] == "3" and "timed out" in rows["erin"]["errors"]
+    assert rows["frank"]["score"] == "2" and "kernel died" in rows["frank"]["errors"]
+    assert rows["alice"]["fx-scale"] == "2" and rows["bob"]["fx-scale"] == "0"
+    assert json.loads((out.parent / "frank.json").read_text())["checks"][2]["status"] == "not run"
