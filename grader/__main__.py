@@ -65,6 +65,7 @@ def print_report(report):
 
 
 def check_cmd(args):
+    """Grade a student's own notebook and print the table."""
     from grader.grade import grade
 
     print_report(grade(args.notebook, **options(args)))
@@ -72,6 +73,7 @@ def check_cmd(args):
 
 
 def grade_cmd(args):
+    """Grade one submission; write or print its JSON report."""
     from grader.grade import grade
     from grader.notebook import write_atomic
 
@@ -84,6 +86,7 @@ def grade_cmd(args):
 
 
 def batch_cmd(args):
+    """Grade a folder into a CSV; with --require-full, fail unless every row has full marks."""
     from grader.batch import batch
 
     opts = options(args)

@@ -2,7 +2,6 @@
 
 import csv
 import io
-import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -45,8 +44,3 @@ def batch(folder, out_csv, jobs=1, seed=0, solutions_dir=SOLUTIONS, cache_dir=CA
                          *[f"{earned[cid]:g}" if cid in earned else "" for cid in check_ids], " | ".join(report.errors)])
     write_atomic(out_csv, buf.getvalue())
     return reports
-
-
-def load_report(path):
-    """A JSON report back as a dict."""
-    return json.loads(Path(path).read_text())

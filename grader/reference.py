@@ -8,7 +8,7 @@ from pathlib import Path
 from grader.execute import check_outputs, failing, run_notebook
 from grader.notebook import NotebookError, checks, read, write_atomic
 
-SEED_VARIABLE = "AISYS_CHECK_SEED"
+SEED_VARIABLE = "AISYS_CHECK_SEED"  # read by aisys.checks.hidden_seed() in the kernel
 
 
 def solution_digest(path):

@@ -46,3 +46,44 @@ def test_other_errors_say_where(capsys):
         return 1 / 0
 
     assert "ZeroDivisionError: division by zero (at line" in capsys.readouterr().out
+
+
+def test_grader_and_checks_agree_on_the_seed_variable(monkeypatch):
+    from aisys.checks import SEED_VARIABLE, hidden_rng, hidden_seed
+    from grader.reference import SEED_VARIABLE as GRADER_SEED_VARIABLE
+
+    assert SEED_VARIABLE == GRADER_SEED_VARIABLE
+    monkeypatch.setenv(SEED_VARIABLE, "5")
+    assert hidden_seed() == 5
+    a = hidden_rng("x").initial_seed()
+    monkeypatch.setenv(SEED_VARIABLE, "6")
+    assert hidden_rng("x").initial_seed() != a and hidden_rng("y").initial_seed() != hidden_rng("x").initial_seed()
+
+
+def test_replaced_print_fails_the_check(capsys, monkeypatch):
+    import builtins
+
+    monkeypatch.setattr(builtins, "print", lambda *a, **k: None)
+
+    @check("demo-tamper")
+    def ok():
+        """would pass"""
+
+    monkeypatch.undo()
+    out = capsys.readouterr().out
+    assert ok is False and out.startswith("FAIL [demo-tamper]") and "print was replaced" in out
+
+
+def test_pass_line_carries_a_fingerprint_of_the_verified_values(capsys):
+    @check("demo-fp")
+    def a():
+        """returns values"""
+        return [1, 2, 3]
+
+    @check("demo-fp")
+    def b():
+        """returns values"""
+        return [1, 2, 4]
+
+    first, second = capsys.readouterr().out.splitlines()
+    assert first.startswith("PASS [demo-fp] returns values (fingerprint ") and first != second
