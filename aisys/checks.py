@@ -55,16 +55,27 @@ def verdict(check_id, description, error=None, verified=None):
     return line if verified is None else f"{line} (fingerprint {fingerprint(verified)})"
 
 
+def chain(exc):
+    """An exception and the ones it was raised from (Triton's interpreter wraps errors from kernels)."""
+    while exc is not None:
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
 def explain(exc):
     """A hint from an exception: an assertion's own message, else what went wrong and where to look."""
     if isinstance(exc, AssertionError) and exc.args:
         return str(exc.args[0])
-    if isinstance(exc, NotImplementedError):
+    if any(isinstance(e, NotImplementedError) for e in chain(exc)) or "NotImplementedError" in str(exc):
         return "an answer above still raises NotImplementedError: replace '# YOUR CODE HERE' with your code and run it"
     if isinstance(exc, NameError):
         return f"{exc}: run the cells above this one (or define it) first"
-    where = traceback.extract_tb(exc.__traceback__)[-1]
-    return f"{type(exc).__name__}: {exc} (at line {where.lineno} of {where.name})"
+    frames = traceback.extract_tb(exc.__traceback__)
+    library = ("site-packages", "/lib/python", os.path.dirname(__file__))
+    own = [f for f in frames if not any(part in f.filename for part in library)] or frames
+    where = own[-1]  # the student's own code (a notebook cell or kernel), not library internals
+    line = f": {where.line}" if where.line else ""
+    return f"{type(exc).__name__}: {exc} (line {where.lineno} of {where.name}{line})"
 
 
 def check(check_id):

@@ -45,7 +45,8 @@ def test_other_errors_say_where(capsys):
         """divides by zero"""
         return 1 / 0
 
-    assert "ZeroDivisionError: division by zero (at line" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "ZeroDivisionError: division by zero (line" in out and "of err: return 1 / 0)" in out
 
 
 def test_grader_and_checks_agree_on_the_seed_variable(monkeypatch):
@@ -87,3 +88,15 @@ def test_pass_line_carries_a_fingerprint_of_the_verified_values(capsys):
 
     first, second = capsys.readouterr().out.splitlines()
     assert first.startswith("PASS [demo-fp] returns values (fingerprint ") and first != second
+
+
+def test_wrapped_stubs_get_the_stub_hint(capsys):
+    @check("demo-wrapped")
+    def wrapped():
+        """a kernel whose body is still a stub"""
+        try:
+            raise NotImplementedError()
+        except NotImplementedError as e:
+            raise RuntimeError("InterpreterError") from e
+
+    assert "still raises NotImplementedError" in capsys.readouterr().out
