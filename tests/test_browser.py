@@ -50,6 +50,9 @@ def lab_server(tmp_path):
     settings = tmp_path / "lab-settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True)
     (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    news = tmp_path / "lab-settings" / "@jupyterlab" / "apputils-extension"
+    news.mkdir(parents=True)
+    (news / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
@@ -89,6 +92,18 @@ def browser(tmp_path):
     driver.quit()
 
 
+def outputs(driver):
+    """The text of every output area on the page."""
+    return driver.execute_script("return [...document.querySelectorAll('.jp-OutputArea-output')].map(e => e.innerText).join('\\n')")
+
+
+def kernel_state(url, token):
+    """The execution state of the notebook's kernel, as the Jupyter server reports it (None before it exists)."""
+    with urllib.request.urlopen(f"{url}/api/sessions?token={token}", timeout=5) as r:
+        sessions = [x for x in json.load(r) if x.get("path", "").endswith(NOTEBOOK)]
+    return sessions[0]["kernel"]["execution_state"] if sessions and sessions[0].get("kernel") else None
+
+
 def click_text(driver, css, text, timeout=60):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC
@@ -105,16 +120,17 @@ def test_run_all_cells_of_ch01_in_jupyterlab(lab_server, browser, tmp_path):
 
     url, token = lab_server
     browser.get(f"{url}/lab/tree/{NOTEBOOK}?token={token}")
-    # Wait for the kernel to be idle before running, as a person would.
+    # Wait, as a person would, until the notebook's kernel has started and is idle (asked of the server itself).
     WebDriverWait(browser, 120).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell"))
-    WebDriverWait(browser, 120).until(
-        lambda d: "Idle" in (d.find_element(By.CSS_SELECTOR, ".jp-NotebookPanel-toolbar").get_attribute("innerHTML") or "")
-        or d.find_elements(By.CSS_SELECTOR, "[data-status='idle']"))
-    click_text(browser, "lm-MenuBar-itemLabel", "Run")
-    click_text(browser, "lm-Menu-itemLabel", "Run All Cells")
-
-    def outputs(d):
-        return d.execute_script("return [...document.querySelectorAll('.jp-OutputArea-output')].map(e => e.innerText).join('\\n')")
+    WebDriverWait(browser, 120, poll_frequency=0.5).until(lambda d: kernel_state(url, token) == "idle")
+    for attempt in range(3):  # a click that lands while the UI is still settling does nothing: try again
+        click_text(browser, "lm-MenuBar-itemLabel", "Run")
+        click_text(browser, "lm-Menu-itemLabel", "Run All Cells")
+        try:
+            WebDriverWait(browser, 30, poll_frequency=0.5).until(lambda d: kernel_state(url, token) == "busy" or outputs(d).strip())
+            break
+        except TimeoutException:
+            continue
 
     try:
         WebDriverWait(browser, 400, poll_frequency=2).until(lambda d: LAST_CHECK in outputs(d) or "FAIL [" in outputs(d))
