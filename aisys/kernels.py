@@ -81,7 +81,7 @@ def sweep(candidates, sizes, work, unit="GB/s", xlabel="size", title="", plot=Tr
     if plot:
         from aisys.plot import curves
 
-        curves(rates, x=sizes, xlabel=xlabel, ylabel=unit, title=title)
+        curves(rates, x=sizes, xlabel=xlabel, ylabel=unit, title=title, logy=True)
     return table
 
 
