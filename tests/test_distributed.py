@@ -1,0 +1,141 @@
+"""aisys.distributed.launch on real gloo process groups: results, output, and every way a rank can fail."""
+
+import socket
+import time
+
+import psutil
+import pytest
+
+from aisys.distributed import RankError, launch, pick_backend
+
+NOTEBOOK_CELL = '''
+import os, time
+import torch
+import torch.distributed as dist
+
+def total(rank, world_size, scale):
+    t = torch.tensor([float(rank + 1)])
+    dist.all_reduce(t)
+    print(f"sum on rank {rank}: {t.item():g}")
+    return t.item() * scale
+
+def raises(rank, world_size):
+    if rank == 1:
+        raise ValueError("rank one is broken")
+    dist.barrier()
+
+def exits(rank, world_size):
+    if rank == 0:
+        os._exit(3)
+    dist.barrier()
+
+def hangs(rank, world_size):
+    if rank == 1:
+        time.sleep(3600)
+    dist.all_reduce(torch.ones(1))
+'''
+
+
+@pytest.fixture(scope="module")
+def cell():
+    """Functions as a notebook defines them: in __main__, not importable, so they travel by value."""
+    ns = {"__name__": "__main__"}
+    exec(NOTEBOOK_CELL, ns)
+    return ns
+
+
+def ranks_left():
+    """Rank processes still alive: children of the fork server (which itself stays, to start ranks quickly)."""
+    return [c for p in psutil.Process().children() for c in p.children(recursive=True) if c.is_running()]
+
+
+@pytest.mark.parametrize("world_size", [1, 2, 4])
+def test_results_come_back_in_rank_order(cell, world_size, capsys):
+    out = launch(cell["total"], world_size, 2.0, timeout=60)
+    n = world_size * (world_size + 1) / 2
+    assert out == [2 * n] * world_size
+    printed = capsys.readouterr().out
+    for r in range(world_size):
+        assert f"[rank {r}] sum on rank {r}: {n:g}" in printed
+    assert ranks_left() == []
+
+
+def test_a_rank_that_raises_names_the_rank_and_its_traceback(cell):
+    t0 = time.monotonic()
+    with pytest.raises(RankError) as err:
+        launch(cell["raises"], 3, timeout=30)
+    msg = str(err.value)
+    assert msg.startswith("rank 1 failed first") and "ValueError: rank one is broken" in msg and "Traceback" in msg
+    assert time.monotonic() - t0 < 30 and ranks_left() == []
+
+
+def test_a_rank_that_exits_is_reported_with_its_exit_code(cell):
+    with pytest.raises(RankError, match="rank 0 exited with code 3"):
+        launch(cell["exits"], 2, timeout=30)
+    assert ranks_left() == []
+
+
+def test_a_rank_that_hangs_ends_within_the_timeout(cell):
+    t0 = time.monotonic()
+    with pytest.raises(RankError) as err:
+        launch(cell["hangs"], 2, timeout=8)
+    elapsed = time.monotonic() - t0
+    assert "did not finish within 8 s" in str(err.value) or "failed first" in str(err.value)
+    assert "rank 1" in str(err.value) and elapsed < 20 and ranks_left() == []
+
+
+def test_a_port_in_use_is_refused_with_the_fix(cell):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        with pytest.raises(OSError, match=f"port {s.getsockname()[1]} on 127.0.0.1 is in use.*port=None"):
+            launch(cell["total"], 2, 1.0, port=s.getsockname()[1])
+
+
+@pytest.mark.parametrize("world_size", [0, 10_000, 2.5])
+def test_a_world_size_that_makes_no_sense_is_refused(cell, world_size):
+    with pytest.raises(ValueError, match="world_size="):
+        launch(cell["total"], world_size, 1.0)
+
+
+def test_backend_choice_without_enough_gpus_is_gloo():
+    import torch
+
+    if torch.cuda.device_count() < 2:
+        assert pick_backend(2) == "gloo"
+
+
+def test_launch_from_a_real_notebook_kernel(tmp_path):
+    import nbclient
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(cells=[
+        new_code_cell("import torch, torch.distributed as dist\nfrom aisys.distributed import launch"),
+        new_code_cell("def gather(rank, world_size):\n    out = [None] * world_size\n"
+                      "    dist.all_gather_object(out, rank * 10)\n    return out\n\nprint(launch(gather, 3))"),
+    ])
+    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    text = "".join(o.get("text", "") for o in nb.cells[1].outputs)
+    assert "[[0, 10, 20], [0, 10, 20], [0, 10, 20]]" in text
+
+
+def test_the_same_function_runs_under_torchrun(tmp_path):
+    import subprocess
+    import sys
+
+    script = tmp_path / "train.py"
+    script.write_text(NOTEBOOK_CELL + "\nfrom aisys.distributed import run_under_torchrun\n"
+                      "if __name__ == '__main__':\n    print(f'result {run_under_torchrun(total, 10.0)}\\n', end='')\n")
+    r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
+                        str(script)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.count("result 30.0") == 2, r.stdout
+
+
+def test_run_under_torchrun_outside_torchrun_says_how(cell, monkeypatch):
+    from aisys.distributed import run_under_torchrun
+
+    for v in ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"):
+        monkeypatch.delenv(v, raising=False)
+    with pytest.raises(RuntimeError, match="start this script with torchrun"):
+        run_under_torchrun(cell["total"], 1.0)
