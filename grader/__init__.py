@@ -1,1 +1,1 @@
-"""The workbook's notebook tooling: the release step (solutions -> labs) and, later, the autograder."""
+"""The workbook's notebook tooling: the single-source format, the release step (solutions -> labs) and the autograder."""
