@@ -99,3 +99,19 @@ def compare(candidates, *args, baseline=None, **measure_kwargs):
     """Measure each callable in {name: fn} on the same arguments; return a Comparison."""
     timings = [measure(fn, *args, name=name, **measure_kwargs) for name, fn in candidates.items()]
     return Comparison(timings, baseline=baseline)
+
+
+def interleaved(candidates, *args, repeat=15, warmup=1):
+    """Like compare, but timing the candidates round-robin, so that all of them see the same machine load."""
+    for fn in candidates.values():
+        for _ in range(warmup):
+            fn(*args)
+    samples = {name: [] for name in candidates}
+    for _ in range(repeat):
+        for name, fn in candidates.items():
+            synchronize()
+            t0 = time.perf_counter()
+            fn(*args)
+            synchronize()
+            samples[name].append(time.perf_counter() - t0)
+    return Comparison([Timing(name, s) for name, s in samples.items()])

@@ -41,3 +41,10 @@ def test_compare_ranks_a_slow_candidate_below_the_baseline():
 def test_compare_unknown_baseline():
     with pytest.raises(KeyError, match="baseline 'nope'"):
         bench.Comparison([bench.Timing("a", [1.0])], baseline="nope")
+
+
+def test_interleaved_times_every_candidate_in_turn():
+    order = []
+    cmp = bench.interleaved({"a": lambda: order.append("a"), "b": lambda: order.append("b")}, repeat=3, warmup=1)
+    assert order == ["a", "b"] + ["a", "b"] * 3
+    assert [len(t.samples) for t in cmp.timings.values()] == [3, 3] and cmp.baseline == "a"
