@@ -110,13 +110,12 @@ def grade(path, lab=None, seed=0, cell_timeout=60, solutions_dir=SOLUTIONS, cach
     with tempfile.TemporaryDirectory(prefix=f"aisys-grade-{path.stem}-") as scratch:
         nb_path = Path(scratch) / f"{lab}.ipynb"
         nb_path.write_text(dumps(graded))
-        n_code = sum(c.cell_type == "code" for c in graded.cells)
-        records, stopped = run_cells(nb_path, seed, cell_timeout, min(total_timeout, n_code * cell_timeout + 120),
-                                     threads=threads, memory_gib=memory_gib)
+        limit = min(total_timeout, sum(c.cell_type == "code" for c in graded.cells) * cell_timeout + 120)
+        records, stopped = run_cells(nb_path, seed, cell_timeout, limit, threads=threads, memory_gib=memory_gib)
     by_check = {r["check"]: r for r in records if r["check"]}
     report = Report(lab=lab, submission=str(path), seed=seed, errors=errors + cell_problems(records, cell_timeout))
     if stopped:
-        report.errors.append(f"grading stopped after {min(total_timeout, n_code * cell_timeout + 120)} s in all")
+        report.errors.append(f"grading stopped after {limit:g} s in all")
     for _, cid, points in checks(solution):
         status, feedback = judge(by_check.get(cid), cell_timeout)
         earned = points if status == "pass" else 0
