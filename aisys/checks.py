@@ -68,6 +68,8 @@ def explain(exc):
         return str(exc.args[0])
     if any(isinstance(e, NotImplementedError) for e in chain(exc)) or "NotImplementedError" in str(exc):
         return "an answer above still raises NotImplementedError: replace '# YOUR CODE HERE' with your code and run it"
+    if getattr(exc, "cause", None):  # a distributed.RankError: what the first failing rank said
+        return f"rank {exc.rank}: {exc.cause.removeprefix('AssertionError: ')}"
     if isinstance(exc, NameError):
         return f"{exc}: run the cells above this one (or define it) first"
     frames = traceback.extract_tb(exc.__traceback__)

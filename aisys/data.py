@@ -49,14 +49,19 @@ def split(x, y, test_fraction, seed):
     return x[tr], y[tr], x[te], y[te]
 
 
-def digits(batch_size=64, test_fraction=0.2, seed=0):
-    """scikit-learn's 1797 8x8 digits as (N, 1, 8, 8) floats in [0, 1]: train and test loaders."""
+def digits_tensors(test_fraction=0.2, seed=0):
+    """scikit-learn's 1797 8x8 digits as (N, 1, 8, 8) floats in [0, 1]: x_train, y_train, x_test, y_test."""
     from sklearn.datasets import load_digits
 
     d = load_digits()
     x = torch.tensor(d.images / 16.0, dtype=torch.float32).unsqueeze(1)
     y = torch.tensor(d.target, dtype=torch.long)
-    return loaders(*split(x, y, test_fraction, seed), batch_size=batch_size, seed=seed)
+    return split(x, y, test_fraction, seed)
+
+
+def digits(batch_size=64, test_fraction=0.2, seed=0):
+    """scikit-learn's digits (see digits_tensors): train and test loaders."""
+    return loaders(*digits_tensors(test_fraction, seed), batch_size=batch_size, seed=seed)
 
 
 def mnist1d(batch_size=64, num_samples=5000, seed=0):

@@ -23,6 +23,10 @@ MAX_RANKS_PER_CORE = 4
 class RankError(RuntimeError):
     """One or more ranks failed (raised, exited or hung); the message names each rank and its cause."""
 
+    def __init__(self, message, rank=None, cause=None):
+        super().__init__(message)
+        self.rank, self.cause = rank, cause  # the rank that failed first, and its cause in one line
+
 
 def free_port(host="127.0.0.1"):
     """A TCP port that is free on host right now."""
@@ -49,6 +53,36 @@ def pick_backend(world_size):
     if gpus:
         print(f"aisys: {gpus} GPU(s) for {world_size} ranks: NCCL needs one GPU per rank, so this runs on gloo (CPU)")
     return "gloo"
+
+
+def rank_device():
+    """The device this rank computes on: its own GPU under NCCL, else the CPU."""
+    if dist.is_initialized() and dist.get_backend() == "nccl":
+        return torch.device("cuda", torch.cuda.current_device())
+    return torch.device("cpu")
+
+
+def completed(value):
+    """A torch Future that already holds value (what a synchronous DDP communication hook returns)."""
+    fut = torch.futures.Future()
+    fut.set_result(value)
+    return fut
+
+
+def timed(fn, repeat=5, warmup=1):
+    """Median seconds of fn() across repeats, each started together on every rank and ended by the slowest."""
+    times = []
+    for i in range(warmup + repeat):
+        dist.barrier()
+        start = time.perf_counter()
+        fn()
+        if torch.cuda.is_available() and dist.get_backend() == "nccl":
+            torch.cuda.synchronize()
+        elapsed = torch.tensor([time.perf_counter() - start], device=rank_device())
+        dist.all_reduce(elapsed, op=dist.ReduceOp.MAX)
+        if i >= warmup:
+            times.append(elapsed.item())
+    return sorted(times)[len(times) // 2]
 
 
 class _Stream:
@@ -153,11 +187,16 @@ def launch(fn, world_size, *args, backend="gloo", timeout=60.0, port=None, prefi
             p.join(timeout=10)
     if errors:
         first, *others = errors  # in the order the failures arrived: the first is the likely cause
-        summary = [f"rank {r} {why.strip().splitlines()[-1] if why.startswith('raised') else why}" for r, why in
-                   ((r, errors[r]) for r in others)]
+        summary = [f"rank {r} {_one_line(errors[r])}" for r in others]
         raise RankError(f"rank {first} failed first ({len(errors)} of {world_size} ranks failed); rank {first} "
-                        f"{errors[first]}" + ("\nthe others:\n  " + "\n  ".join(summary) if summary else ""))
+                        f"{errors[first]}" + ("\nthe others:\n  " + "\n  ".join(summary) if summary else ""),
+                        rank=first, cause=_one_line(errors[first]))
     return [results[r] for r in range(world_size)]
+
+
+def _one_line(why):
+    """A rank's failure in one line: the exception line of a traceback, or the reason it was given."""
+    return why.strip().splitlines()[-1] if why.startswith("raised") else why
 
 
 def run_under_torchrun(fn, *args, backend=None, **kwargs):

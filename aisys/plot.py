@@ -51,3 +51,20 @@ def stacked_bars(shares, ylabel="share", title="", ax=None):
     ax.set(ylabel=ylabel, title=title)
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize="small")
     return ax
+
+
+def gantt(spans, xlabel="time (s)", title="", ax=None):
+    """Bars on lanes from (lane, start, end, label) tuples: one colour per label, lanes top to bottom."""
+    ax = _axes(ax)
+    lanes = list(dict.fromkeys(lane for lane, *_ in spans))
+    colours = {}
+    for lane, start, end, label in spans:
+        first = label not in colours
+        colour = colours.setdefault(label, f"C{len(colours) % 10}")
+        ax.barh(lanes.index(lane), end - start, left=start, color=colour, edgecolor="white", linewidth=0.5,
+                label=label if first else None)
+    ax.set_yticks(range(len(lanes)), [str(lane) for lane in lanes])
+    ax.invert_yaxis()
+    ax.set(xlabel=xlabel, title=title)
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize="small")
+    return ax

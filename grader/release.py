@@ -15,7 +15,19 @@ def student_copy(nb, path):
         cell.metadata = {k: v for k, v in cell.metadata.items() if k not in ("execution", "collapsed", "scrolled")}
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+            parses(cell.source, f"{path}, cell {i}")
     return nb
+
+
+def parses(source, where):
+    """Refuse a stubbed cell that is no longer Python (an answer region cut through a statement)."""
+    code = "\n".join("pass" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+    try:
+        compile(code, where, "exec")
+    except SyntaxError as e:
+        raise NotebookError(f"{where}: the student copy does not parse ({e.msg}, line {e.lineno}): put "
+                            f"'### BEGIN SOLUTION' / '### END SOLUTION' around whole statements, "
+                            f"e.g. a function body, not part of an expression") from None
 
 
 def plan(src_dir, dst_dir):

@@ -127,3 +127,16 @@ def test_cli_refuses_a_file_that_is_not_a_notebook(tmp_path):
     r = run_cli("release", "solutions", "labs", cwd=tmp_path)
     assert r.returncode == 2 and "ch00_broken.ipynb: not a readable Jupyter notebook" in r.stderr
     assert not (tmp_path / "labs").exists()
+
+
+def test_an_answer_region_inside_an_expression_is_refused():
+    nb = solution_nb()
+    nb.cells[1].source = "TABLE = {\n    ### BEGIN SOLUTION\n    'a': 1,\n    ### END SOLUTION\n}"
+    with pytest.raises(NotebookError, match="cell 1: the student copy does not parse.*whole statements"):
+        student_copy(nb, "ch00_demo.ipynb")
+
+
+def test_magics_do_not_count_as_syntax_errors():
+    nb = solution_nb()
+    nb.cells[1].source = "%matplotlib inline\n!ls\n" + nb.cells[1].source
+    assert "%matplotlib inline" in student_copy(nb, "ch00_demo.ipynb").cells[1].source
