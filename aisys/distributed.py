@@ -5,6 +5,7 @@ and its arguments travel by value (cloudpickle) to processes forked from a fork 
 (fast to start, and safe: no OpenMP or CUDA state is forked). Each rank's prints come back prefixed with its rank.
 """
 
+import math
 import os
 import queue
 import socket
@@ -117,7 +118,7 @@ def _rank_main(payload, rank, world_size, port, backend, timeout, q):
         result = fn(rank, world_size, *args, **kwargs)
         q.put(("result", rank, cloudpickle.dumps(result)))
     except BaseException:  # reported to the parent, which raises it in the notebook
-        q.put(("error", rank, traceback.format_exc()))
+        q.put(("error", rank, traceback.format_exc(), time.monotonic()))  # a clock all ranks share
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -153,7 +154,7 @@ def launch(fn, world_size, *args, backend="gloo", timeout=60.0, port=None, prefi
              for r in range(world_size)]
     for p in procs:
         p.start()
-    results, errors = {}, {}
+    results, errors, failed_at = {}, {}, {}
     deadline, grace = time.monotonic() + timeout, None
     try:
         while len(results) + len(errors) < world_size:
@@ -166,16 +167,18 @@ def launch(fn, world_size, *args, backend="gloo", timeout=60.0, port=None, prefi
                     results[rank] = cloudpickle.loads(rest[0])
                 else:
                     errors[rank] = "raised:\n" + rest[0]
+                    failed_at[rank] = rest[1]
             except queue.Empty:
                 for r, p in enumerate(procs):
                     if p.exitcode not in (None, 0) and r not in results and r not in errors:
                         errors[r] = f"exited with code {p.exitcode} before reporting a result"
+                        failed_at[r] = time.monotonic()
             pending = [r for r in range(world_size) if r not in results and r not in errors]
             if errors and grace is None:
                 grace = time.monotonic() + 3  # peers blocked on a failed rank get a moment to report their own cause
             if grace is not None and time.monotonic() > grace:
                 for r in pending:
-                    errors[r] = f"was stopped: rank {next(iter(errors))} failed first"
+                    errors[r] = f"was stopped: rank {min(failed_at, key=failed_at.get)} failed first"
             elif time.monotonic() > deadline:
                 for r in pending:
                     errors[r] = f"did not finish within {timeout:g} s (hung in a collective, or waiting for a peer?)"
@@ -186,7 +189,8 @@ def launch(fn, world_size, *args, backend="gloo", timeout=60.0, port=None, prefi
         for p in procs:
             p.join(timeout=10)
     if errors:
-        first, *others = errors  # in the order the failures arrived: the first is the likely cause
+        # the earliest failure is the likely cause; the ranks it left behind fail after it (broken connections)
+        first, *others = sorted(errors, key=lambda r: failed_at.get(r, math.inf))
         summary = [f"rank {r} {_one_line(errors[r])}" for r in others]
         raise RankError(f"rank {first} failed first ({len(errors)} of {world_size} ranks failed); rank {first} "
                         f"{errors[first]}" + ("\nthe others:\n  " + "\n  ".join(summary) if summary else ""),

@@ -1,0 +1,36 @@
+"""Run one check of a solution notebook on an edited answer: the definitions above it, the edit, then the check."""
+
+import ast
+
+import nbformat
+from nbclient import NotebookClient
+
+from grader.notebook import checks, read
+
+EXPERIMENT_CALLS = ("launch(", "plt.", "plot.", "Table(", "display(")
+
+
+def defines_only(source):
+    """Whether a cell only defines things (functions, classes, imports, data), with no experiment to run."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    loose = [ast.unparse(s) for s in tree.body if not isinstance(s, (ast.FunctionDef, ast.ClassDef))]
+    return not any(call in code for code in loose for call in EXPERIMENT_CALLS)
+
+
+def check_output(path, check_id, edits=(), timeout=300):
+    """The text the check prints after the cells that define things run, with each (old, new) edit applied."""
+    nb = read(path)
+    target = next(i for i, cid, _ in checks(nb) if cid == check_id)
+    graded = {i for i, _, _ in checks(nb)}
+    cells = [c for i, c in enumerate(nb.cells[:target]) if c.cell_type == "code" and i not in graded and defines_only(c.source)]
+    cells = [nbformat.v4.new_code_cell(c.source) for c in cells] + [nbformat.v4.new_code_cell(nb.cells[target].source)]
+    for old, new in edits:
+        hits = [c for c in cells if old in c.source]
+        assert len(hits) == 1, f"the edit {old!r} matches {len(hits)} cells"
+        hits[0].source = hits[0].source.replace(old, new)
+    run = nbformat.v4.new_notebook(cells=cells, metadata=nb.metadata)
+    NotebookClient(run, timeout=timeout, kernel_name="python3", allow_errors=True).execute()
+    return "".join(o.get("text", "") for o in run.cells[-1].outputs)
