@@ -100,3 +100,14 @@ def test_wrapped_stubs_get_the_stub_hint(capsys):
             raise RuntimeError("InterpreterError") from e
 
     assert "still raises NotImplementedError" in capsys.readouterr().out
+
+
+def test_a_failed_rank_is_explained_by_its_own_assertion(capsys):
+    from aisys.distributed import RankError
+
+    @check("demo-rank")
+    def ranks():
+        """a check that launches ranks"""
+        raise RankError("rank 2 failed first ...", rank=2, cause="AssertionError: the sum is off by 3")
+
+    assert "hint: rank 2: the sum is off by 3" in capsys.readouterr().out

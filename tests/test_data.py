@@ -125,3 +125,9 @@ def test_mnist1d_loaders():
     train, test = data.mnist1d(batch_size=16, num_samples=200)
     x, y = next(iter(train))
     assert x.shape == (16, 1, 40) and len(train.dataset) == 160 and len(test.dataset) == 40
+
+
+def test_digits_tensors_split_all_samples_once():
+    x_tr, y_tr, x_te, y_te = data.digits_tensors(test_fraction=0.25, seed=3)
+    assert len(x_tr) + len(x_te) == 1797 and abs(len(x_te) - 449) <= 1
+    assert x_tr.shape[1:] == (1, 8, 8) and float(x_tr.max()) <= 1.0 and set(y_te.tolist()) <= set(range(10))

@@ -29,6 +29,14 @@ def exits(rank, world_size):
         os._exit(3)
     dist.barrier()
 
+def slow_rank(rank, world_size, seconds):
+    from aisys.distributed import timed
+    return timed(lambda: time.sleep(seconds * (rank + 1)), repeat=3)
+
+def hook_future(rank, world_size):
+    from aisys.distributed import completed, rank_device
+    return completed(torch.ones(2)).wait().tolist(), str(rank_device())
+
 def hangs(rank, world_size):
     if rank == 1:
         time.sleep(3600)
@@ -66,6 +74,7 @@ def test_a_rank_that_raises_names_the_rank_and_its_traceback(cell):
         launch(cell["raises"], 3, timeout=30)
     msg = str(err.value)
     assert msg.startswith("rank 1 failed first") and "ValueError: rank one is broken" in msg and "Traceback" in msg
+    assert err.value.rank == 1 and err.value.cause == "ValueError: rank one is broken"
     assert time.monotonic() - t0 < 30 and ranks_left() == []
 
 
@@ -139,3 +148,13 @@ def test_run_under_torchrun_outside_torchrun_says_how(cell, monkeypatch):
         monkeypatch.delenv(v, raising=False)
     with pytest.raises(RuntimeError, match="start this script with torchrun"):
         run_under_torchrun(cell["total"], 1.0)
+
+
+def test_timed_is_ended_by_the_slowest_rank_and_agreed_by_all(cell):
+    times = launch(cell["slow_rank"], 2, 0.02)
+    assert times[0] == times[1], "every rank reports the same (slowest) time"
+    assert 0.04 <= times[0] < 0.2
+
+
+def test_completed_futures_and_the_rank_device_on_gloo(cell):
+    assert launch(cell["hook_future"], 2) == [([1.0, 1.0], "cpu")] * 2

@@ -43,3 +43,11 @@ def test_draw_graph_draws_a_box_per_node_and_an_arrow_per_edge():
     assert len(labels) == 6 and "a\nLinear" in labels and "relu\nrelu" in labels
     edges = sum(len(n.all_input_nodes) for n in gm.graph.nodes)
     assert len([c for c in ax.get_children() if type(c).__name__ == "Annotation" and not c.get_text()]) == edges
+
+
+def test_gantt_puts_a_bar_per_span_on_its_lane_with_one_legend_entry_per_label():
+    ax = plot.gantt([("gpu0", 0, 1, "job a"), ("gpu1", 0.5, 2, "job b"), ("gpu0", 1, 3, "job a")])
+    bars = ax.patches
+    assert [(b.get_x(), b.get_width(), b.get_y() + b.get_height() / 2) for b in bars] == [(0, 1, 0), (0.5, 1.5, 1), (1, 2, 0)]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["job a", "job b"]
+    assert bars[0].get_facecolor() == bars[2].get_facecolor() != bars[1].get_facecolor()
