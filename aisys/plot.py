@@ -3,7 +3,7 @@
 import matplotlib.pyplot as plt
 
 
-def _axes(ax):
+def axes(ax):
     """The given axes, or a fresh figure's."""
     if ax is None:
         _, ax = plt.subplots()
@@ -12,7 +12,7 @@ def _axes(ax):
 
 def curves(series, xlabel="epoch", ylabel="", title="", ax=None, logy=False, x=None):
     """One line per {label: values}; x defaults to 1..n."""
-    ax = _axes(ax)
+    ax = axes(ax)
     for label, ys in series.items():
         xs = x if x is not None else range(1, len(ys) + 1)
         ax.plot(list(xs), list(ys), marker="o" if len(ys) <= 30 else None, label=label)
@@ -26,7 +26,7 @@ def curves(series, xlabel="epoch", ylabel="", title="", ax=None, logy=False, x=N
 
 def bars(values, errors=None, ylabel="", title="", ax=None, logy=False):
     """A bar per {label: value}, with optional {label: error} error bars."""
-    ax = _axes(ax)
+    ax = axes(ax)
     labels = list(values)
     yerr = [errors[k] for k in labels] if errors else None
     ax.bar(range(len(labels)), [values[k] for k in labels], yerr=yerr, capsize=3)
@@ -39,7 +39,7 @@ def bars(values, errors=None, ylabel="", title="", ax=None, logy=False):
 
 def stacked_bars(shares, ylabel="share", title="", ax=None):
     """Stacked bars from {group: {part: value}}: e.g. the operator mix at each batch size."""
-    ax = _axes(ax)
+    ax = axes(ax)
     groups = list(shares)
     parts = sorted({p for g in groups for p in shares[g]}, key=lambda p: -sum(shares[g].get(p, 0) for g in groups))
     bottom = [0.0] * len(groups)
@@ -53,9 +53,9 @@ def stacked_bars(shares, ylabel="share", title="", ax=None):
     return ax
 
 
-def gantt(spans, xlabel="time (s)", title="", ax=None):
+def gantt(spans, xlabel="time (s)", title="", ax=None, legend=True):
     """Bars on lanes from (lane, start, end, label) tuples: one colour per label, lanes top to bottom."""
-    ax = _axes(ax)
+    ax = axes(ax)
     lanes = list(dict.fromkeys(lane for lane, *_ in spans))
     colours = {}
     for lane, start, end, label in spans:
@@ -66,5 +66,6 @@ def gantt(spans, xlabel="time (s)", title="", ax=None):
     ax.set_yticks(range(len(lanes)), [str(lane) for lane in lanes])
     ax.invert_yaxis()
     ax.set(xlabel=xlabel, title=title)
-    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize="small")
+    if legend:
+        ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize="small")
     return ax

@@ -1,0 +1,240 @@
+"""The event-driven cluster simulator: jobs arrive, a policy starts, preempts and places them, time advances to
+the next arrival, completion or tick, and every GPU-second is accounted for."""
+
+import dataclasses
+import heapq
+import math
+
+from aisys.scheduling.metrics import Result
+from aisys.scheduling.trace import TraceError
+
+
+class PolicyError(RuntimeError):
+    """A policy asked for something the cluster cannot do; the message names the policy, job and resources."""
+
+
+class Policy:
+    """A scheduling policy: schedule(sim) runs after each batch of simultaneous events (and every `tick` seconds
+    when tick is set) and starts, preempts or reserves jobs through the simulator."""
+
+    name = None
+    tick = None
+
+    def on_arrival(self, sim, job):
+        """A job entered sim.waiting (hook for policies that keep their own queues)."""
+
+    def on_completion(self, sim, job):
+        """A job finished."""
+
+    def schedule(self, sim):
+        """Decide: sim.start(job[, placement]), sim.preempt(job), sim.reserve(job, placement)."""
+        raise NotImplementedError
+
+
+class Simulator:
+    """One run of a policy over a trace on a cluster; the policy reads the state below and calls the methods."""
+
+    def __init__(self, jobs, cluster, policy):
+        self.cluster, self.policy = cluster, policy
+        self.policy_name = policy.name or type(policy).__name__
+        self.jobs = [dataclasses.replace(j, remaining=j.duration, placement={}) for j in jobs]
+        total_gpus, total_cpus, total_mem = cluster.capacity
+        for j in self.jobs:
+            if j.num_gpus < 1:
+                raise TraceError(f"row {j.row} (job {j.job_id}): asks for {j.num_gpus} GPUs; every job needs at least one")
+            if j.num_gpus > total_gpus:
+                raise TraceError(f"row {j.row} (job {j.job_id}): asks for {j.num_gpus} GPUs but the cluster has "
+                                 f"{total_gpus} ({cluster.nodes} nodes x {cluster.gpus_per_node}): it could never run")
+            if j.cpus > total_cpus or j.mem_gb > total_mem:
+                raise TraceError(f"row {j.row} (job {j.job_id}): asks for {j.cpus:g} CPUs and {j.mem_gb:g} GB; the "
+                                 f"cluster has {total_cpus:g} CPUs and {total_mem:g} GB")
+        if any(a.submit_time > b.submit_time for a, b in zip(self.jobs, self.jobs[1:])):
+            self.jobs.sort(key=lambda j: j.submit_time)
+        self.now = 0.0
+        self.waiting = {}  # job -> None, in the order jobs (re-)entered the queue
+        self.running = {}
+        self.finished = []
+        self.busy_gpus = 0  # GPUs of running jobs
+        self.reserved_gpus = 0  # GPUs held by waiting jobs (partial allocations)
+        self._events = []  # (time, seq, job, version): completions
+        self._seq = 0
+        self._sizes = {}  # GPUs asked -> number of waiting jobs
+        self._slots = [list(range(cluster.gpus_per_node - 1, -1, -1)) for _ in range(cluster.nodes)]
+        self._open = {}  # job -> [segment indices] while it holds GPUs
+        self.segments = []  # [job_id, node, gpu slot, start, end]
+        self.timeline = ([], [], [])  # times, busy GPUs, allocated GPUs (after each scheduling round)
+        self.busy_integral = self.fragmentation_integral = 0.0
+
+    # --- what a policy may ask -------------------------------------------------------------------------------
+    def remaining(self, job):
+        """Seconds of work the job still needs, now."""
+        return job.remaining - (self.now - job.run_since) if job.run_since is not None else job.remaining
+
+    def attained(self, job):
+        """Seconds of service the job has had so far."""
+        return job.duration - self.remaining(job)
+
+    def held(self, job):
+        """GPUs the job holds now (all of them when running, part when reserved)."""
+        return sum(job.placement.values())
+
+    # --- what a policy may do --------------------------------------------------------------------------------
+    def start(self, job, placement=None):
+        """Run a waiting job on placement {node: GPUs} (with what it has reserved), or on the default placement;
+        return False when placement is None and the job does not fit now."""
+        self._must_wait(job, "start")
+        need = job.num_gpus - self.held(job)
+        if placement is None:
+            placement = self.cluster.place(need, job.cpus * need / job.num_gpus, job.mem_gb * need / job.num_gpus)
+            if placement is None:
+                return False
+        elif sum(placement.values()) != need:
+            raise PolicyError(f"policy {self.policy_name} started job {job.job_id} with {sum(placement.values())} GPUs "
+                              f"{placement} (+{self.held(job)} reserved) but it needs {job.num_gpus}")
+        self._take(job, placement, "start")
+        self._run(job)
+        return True
+
+    def reserve(self, job, placement):
+        """Hold GPUs {node: GPUs} for a waiting job without running it; it runs once it holds all it needs."""
+        self._must_wait(job, "reserve GPUs for")
+        if self.held(job) + sum(placement.values()) > job.num_gpus:
+            raise PolicyError(f"policy {self.policy_name} reserved {sum(placement.values())} more GPUs for job "
+                              f"{job.job_id}, which holds {self.held(job)} and needs {job.num_gpus}")
+        self._take(job, placement, "reserve GPUs for")
+        self.reserved_gpus += sum(placement.values())
+        if self.held(job) == job.num_gpus:
+            self.reserved_gpus -= job.num_gpus
+            self._run(job)
+
+    def preempt(self, job):
+        """Stop a running job; it keeps its progress (checkpointed) and waits again at the end of the queue."""
+        if job not in self.running:
+            raise PolicyError(f"policy {self.policy_name} preempted job {job.job_id}, which is not running")
+        job.remaining = self.remaining(job)
+        job.run_since = None
+        job.preemptions += 1
+        job.version += 1
+        del self.running[job]
+        self.busy_gpus -= job.num_gpus
+        self._release(job)
+        self._enqueue(job)
+
+    # --- bookkeeping ------------------------------------------------------------------------------------------
+    def _must_wait(self, job, verb):
+        if job not in self.waiting:
+            state = "running" if job in self.running else "finished" if job.end_time is not None else "not yet submitted"
+            raise PolicyError(f"policy {self.policy_name} tried to {verb} job {job.job_id}, which is {state}")
+
+    def _take(self, job, placement, verb):
+        """Check a whole placement against what is free, then take it."""
+        c = self.cluster
+        for node, gpus in placement.items():
+            if not (isinstance(node, int) and 0 <= node < c.nodes) or not isinstance(gpus, int) or gpus < 1:
+                raise PolicyError(f"policy {self.policy_name} tried to {verb} job {job.job_id} on {placement}: nodes are "
+                                  f"0..{c.nodes - 1} and GPU counts positive integers")
+            cpus, mem = job.cpus * gpus / job.num_gpus, job.mem_gb * gpus / job.num_gpus
+            if not c.fits(node, gpus, cpus, mem):
+                raise PolicyError(f"policy {self.policy_name} tried to {verb} job {job.job_id} with {gpus} GPUs, {cpus:g} CPUs, "
+                                  f"{mem:g} GB on node {node}, which has {c.free_gpus[node]} GPUs, {c.free_cpus[node]:g} CPUs, "
+                                  f"{c.free_mem[node]:g} GB free at t={self.now:g}")
+        for node, gpus in placement.items():
+            c.take(node, gpus, job.cpus * gpus / job.num_gpus, job.mem_gb * gpus / job.num_gpus)
+            job.placement[node] = job.placement.get(node, 0) + gpus
+            opened = self._open.setdefault(job, [])
+            for _ in range(gpus):
+                opened.append(len(self.segments))
+                self.segments.append([job.job_id, node, self._slots[node].pop(), self.now, None])
+
+    def _release(self, job):
+        """Give back every GPU the job holds."""
+        for node, gpus in job.placement.items():
+            self.cluster.give(node, gpus, job.cpus * gpus / job.num_gpus, job.mem_gb * gpus / job.num_gpus)
+        for i in self._open.pop(job, []):
+            seg = self.segments[i]
+            seg[4] = self.now
+            self._slots[seg[1]].append(seg[2])
+        job.placement = {}
+
+    def _run(self, job):
+        del self.waiting[job]
+        self._count(job, -1)
+        self.running[job] = None
+        self.busy_gpus += job.num_gpus
+        job.run_since = self.now
+        if job.start_time is None:
+            job.start_time = self.now
+        job.version += 1
+        self._seq += 1
+        heapq.heappush(self._events, (self.now + job.remaining, self._seq, job, job.version))
+
+    def _enqueue(self, job):
+        self.waiting[job] = None
+        self._count(job, +1)
+
+    def _count(self, job, delta):
+        n = self._sizes.get(job.num_gpus, 0) + delta
+        if n:
+            self._sizes[job.num_gpus] = n
+        else:
+            del self._sizes[job.num_gpus]
+
+    def _finish(self, job):
+        job.remaining, job.run_since, job.end_time = 0.0, None, self.now
+        del self.running[job]
+        self.busy_gpus -= job.num_gpus
+        self._release(job)
+        self.finished.append(job)
+        self.policy.on_completion(self, job)
+
+    def _advance(self, t):
+        """Account for the time from now to t, then move the clock."""
+        dt = t - self.now
+        if dt > 0:
+            self.busy_integral += self.busy_gpus * dt
+            if self._sizes:
+                self.fragmentation_integral += self.cluster.unusable_free_gpus(min(self._sizes)) * dt
+        self.now = t
+
+    def run(self):
+        """Simulate until every job has finished (or nothing can change any more); return the Result."""
+        jobs, n, i = self.jobs, len(self.jobs), 0
+        tick = self.policy.tick
+        next_tick = tick if tick else math.inf
+        events, deadlock = self._events, None
+        times, busy, allocated = self.timeline
+        while True:
+            t = min(jobs[i].submit_time if i < n else math.inf, events[0][0] if events else math.inf)
+            ticked = tick is not None and (self.waiting or self.running) and next_tick <= t
+            if ticked:
+                t = next_tick
+            if t == math.inf:
+                break
+            self._advance(t)
+            while events and events[0][0] <= t:
+                _, _, job, version = heapq.heappop(events)
+                if version == job.version:
+                    self._finish(job)
+            while i < n and jobs[i].submit_time <= t:
+                self._enqueue(jobs[i])
+                self.policy.on_arrival(self, jobs[i])
+                i += 1
+            if tick is not None:
+                while next_tick <= t:
+                    next_tick += tick
+            self.policy.schedule(self)
+            times.append(t)
+            busy.append(self.busy_gpus)
+            allocated.append(self.busy_gpus + self.reserved_gpus)
+            if not self.running and i == n and self.waiting and (tick is None or ticked):
+                held = [j for j in self.waiting if j.placement]
+                deadlock = (f"at t={t:g} no job runs, none will arrive and {len(self.waiting)} wait"
+                            + (f"; {len(held)} of them hold part of their GPUs (e.g. job {held[0].job_id}: "
+                               f"{self.held(held[0])} of {held[0].num_gpus}): a partial-allocation deadlock" if held else ""))
+                break
+        return Result(self, deadlock)
+
+
+def simulate(jobs, cluster, policy):
+    """Run policy over jobs on cluster; return the Result (metrics, timeline, segments)."""
+    return Simulator(jobs, cluster, policy).run()
