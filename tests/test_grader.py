@@ -197,7 +197,7 @@ def test_batch_of_mixed_submissions_writes_a_full_csv(lab, tmp_path):
     dying.cells[cell_starting(dying, "def softmax")].source = "import os\nos._exit(1)"
     nbformat.write(dying, subs / "frank.ipynb")
     out = tmp_path / "grades" / "grades.csv"
-    r = cli("batch", str(subs), "--out", str(out), "--jobs", "2", "--timeout", "4", "--solutions", str(lab / "solutions"))
+    r = cli("batch", str(subs), "--out", str(out), "--jobs", "2", "--timeout", "8", "--solutions", str(lab / "solutions"))
     assert r.returncode == 0, r.stderr
     rows = {row["student"]: row for row in csv.DictReader(out.open())}
     assert set(rows) == {"alice", "bob", "carol", "dave", "erin", "frank"}

@@ -256,3 +256,28 @@ def test_cli_generate_then_simulate_a_user_policy(tmp_path):
     (tmp_path / "pol.py").write_text("from aisys.scheduling import FIFO\nclass Mine(FIFO):\n    name = 'mine'\n")
     run = cli("simulate", "--trace", "g.csv", "--nodes", "2", "--gpus-per-node", "8", "--policy", "pol:Mine", cwd=tmp_path)
     assert run.returncode == 0 and "policy: mine" in run.stdout and "num_jobs: 40" in run.stdout
+
+
+def test_metrics_of_a_run_with_unfinished_jobs_are_refused_unless_asked_for():
+    jobs = jobs_of((0, 5, 8), (0, 5, 8), (1, 1, 1))
+    result = simulate(jobs + jobs_of((2, 1, 1))[:0], Cluster(2, 4), RoundRobinGPUs())
+    with pytest.raises(ValueError, match="never finished|no job finished"):
+        result.metrics()
+
+
+def test_a_job_whose_cpus_fit_no_node_is_refused_with_its_row():
+    jobs = [Job("cpu-hungry", 0, 10, 2, cpus=80, row=7)]
+    with pytest.raises(TraceError, match="row 7 \\(job cpu-hungry\\): asks for 80 CPUs .* more than 1 node\\(s\\) of 64 CPUs"):
+        simulate(jobs, Cluster(4, 8), FIFO())
+
+
+def test_the_shipped_trace_is_what_its_recipe_makes(tmp_path, monkeypatch):
+    from aisys.scheduling import shipped, trace
+
+    recipe = trace.SHIPPED_RECIPE.format(tmp_path / "again.csv").split()[3:]
+    assert cli(*recipe).returncode == 0
+    assert (tmp_path / "again.csv").read_text() == SHIPPED.read_text()
+    assert len(shipped()) == 1000
+    monkeypatch.setattr(trace, "SHIPPED", tmp_path / "gone.csv")
+    with pytest.raises(TraceError, match="gone.csv is missing .* make it with python -m aisys.scheduling generate"):
+        shipped()

@@ -4,7 +4,7 @@ from aisys.scheduling.cluster import Cluster
 from aisys.scheduling.metrics import Result, jain
 from aisys.scheduling.policies import FIFO, load_policy
 from aisys.scheduling.simulator import Policy, PolicyError, Simulator, simulate
-from aisys.scheduling.trace import Job, TraceError, load_csv, load_philly, save_csv, synthetic
+from aisys.scheduling.trace import Job, TraceError, load_csv, load_philly, save_csv, shipped, synthetic
 
 __all__ = ["Cluster", "FIFO", "Job", "Policy", "PolicyError", "Result", "Simulator", "TraceError", "jain",
-           "load_csv", "load_philly", "load_policy", "save_csv", "simulate", "synthetic"]
+           "load_csv", "load_philly", "load_policy", "save_csv", "shipped", "simulate", "synthetic"]

@@ -40,7 +40,7 @@ def main(argv=None):
     except (TraceError, PolicyError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    m = result.metrics() if result.jobs else {"policy": result.policy, "num_jobs": 0, "deadlock": result.deadlock}
+    m = result.metrics(partial=True) if result.jobs else {"policy": result.policy, "num_jobs": 0, "deadlock": result.deadlock}
     for key, value in m.items():
         print(f"{key:>16}: {value:.6g}" if isinstance(value, float) else f"{key:>16}: {value}")
     if args.json:

@@ -33,10 +33,15 @@ class Result:
         """Seconds from submission to first start."""
         return np.array([j.start_time - j.submit_time for j in self.jobs])
 
-    def metrics(self):
-        """The figures the CLI prints and writes as JSON (seconds; utilization and fragmentation as fractions)."""
+    def metrics(self, partial=False):
+        """The figures the CLI prints and writes as JSON (seconds; utilization and fragmentation as fractions).
+        A run that left jobs unfinished raises, unless partial=True (figures then cover finished jobs only)."""
         if not self.jobs:
             raise ValueError(f"policy {self.policy}: no job finished ({self.deadlock or 'empty trace'})")
+        if self.unfinished and not partial:
+            raise ValueError(f"policy {self.policy}: {len(self.unfinished)} job(s) never finished ({self.deadlock}); "
+                             f"metrics over the finished ones only would mislead: fix the policy, or ask for "
+                             f"metrics(partial=True)")
         jct, delay = self.jct(), self.queue_delay()
         start = min(j.submit_time for j in self.jobs + self.unfinished)
         makespan = self.end - start

@@ -38,16 +38,18 @@ class Simulator:
         self.cluster, self.policy = cluster, policy
         self.policy_name = policy.name or type(policy).__name__
         self.jobs = [dataclasses.replace(j, remaining=j.duration, placement={}) for j in jobs]
-        total_gpus, total_cpus, total_mem = cluster.capacity
+        total_gpus = cluster.total_gpus
         for j in self.jobs:
             if j.num_gpus < 1:
                 raise TraceError(f"row {j.row} (job {j.job_id}): asks for {j.num_gpus} GPUs; every job needs at least one")
             if j.num_gpus > total_gpus:
                 raise TraceError(f"row {j.row} (job {j.job_id}): asks for {j.num_gpus} GPUs but the cluster has "
                                  f"{total_gpus} ({cluster.nodes} nodes x {cluster.gpus_per_node}): it could never run")
-            if j.cpus > total_cpus or j.mem_gb > total_mem:
-                raise TraceError(f"row {j.row} (job {j.job_id}): asks for {j.cpus:g} CPUs and {j.mem_gb:g} GB; the "
-                                 f"cluster has {total_cpus:g} CPUs and {total_mem:g} GB")
+            span = math.ceil(j.num_gpus / cluster.gpus_per_node)  # nodes it needs at least
+            if j.cpus > span * cluster.cpus_per_node or j.mem_gb > span * cluster.mem_per_node:
+                raise TraceError(f"row {j.row} (job {j.job_id}): asks for {j.cpus:g} CPUs and {j.mem_gb:g} GB with "
+                                 f"{j.num_gpus} GPUs, more than {span} node(s) of {cluster.cpus_per_node:g} CPUs and "
+                                 f"{cluster.mem_per_node:g} GB hold: it could never run")
         if any(a.submit_time > b.submit_time for a, b in zip(self.jobs, self.jobs[1:])):
             self.jobs.sort(key=lambda j: j.submit_time)
         self.now = 0.0

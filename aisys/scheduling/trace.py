@@ -7,9 +7,12 @@ import random
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 REQUIRED = ("job_id", "submit_time", "duration", "num_gpus")
 OPTIONAL = {"user": "default", "vc": "default", "cpus": 0.0, "mem_gb": 0.0}
+SHIPPED = Path(__file__).resolve().parents[2] / "datasets" / "philly_synthetic.csv"
+SHIPPED_RECIPE = "python -m aisys.scheduling generate --jobs 1000 --cluster-gpus 64 --load 0.9 --seed 0 --out {}"
 PHILLY_GPU_MIX = {1: 0.70, 2: 0.10, 4: 0.15, 8: 0.05}  # share of jobs by GPUs asked for (Jeon et al., ATC'19)
 
 
@@ -100,6 +103,14 @@ def load_csv(path):
     return in_submit_order(jobs, path)
 
 
+def shipped():
+    """The trace that ships in datasets/: 1000 Philly-like jobs for a 64-GPU cluster."""
+    if not SHIPPED.exists():
+        raise TraceError(f"{SHIPPED} is missing (aisys installed without the repository's datasets/?): make it with "
+                         + SHIPPED_RECIPE.format(SHIPPED))
+    return load_csv(SHIPPED)
+
+
 def save_csv(jobs, path):
     """Write jobs in the CSV trace format."""
     with open(path, "w", newline="", encoding="utf-8") as f:
@@ -150,9 +161,10 @@ def load_philly(path):
     return jobs
 
 
-def synthetic(num_jobs, cluster_gpus, load=0.9, seed=0, users=8, vcs=4, gpu_mix=None):
+def synthetic(num_jobs, cluster_gpus, load=0.9, seed=0, users=8, vcs=4, gpu_mix=None, node=(8, 64, 512)):
     """A Philly-like trace: Poisson arrivals at the given offered load, GPUs by Philly's mix, log-uniform
-    durations (2 min to 10 h, plus a 5% tail of 10 h to 5 days), users by a Zipf law, CPUs and memory per GPU."""
+    durations (2 min to 10 h, plus a 5% tail of 10 h to 5 days), users by a Zipf law; each user's jobs ask for
+    2-16 CPUs and 8-64 GB per GPU (a per-user profile), capped to what a node = (GPUs, CPUs, GB) holds."""
     rng = random.Random(seed)
     mix = gpu_mix or PHILLY_GPU_MIX
     sizes, weights = list(mix), list(mix.values())
@@ -164,11 +176,14 @@ def synthetic(num_jobs, cluster_gpus, load=0.9, seed=0, users=8, vcs=4, gpu_mix=
     specs = [(rng.choices(sizes, weights)[0], duration()) for _ in range(num_jobs)]
     rate = load * cluster_gpus / (sum(g * d for g, d in specs) / num_jobs)  # arrivals per second
     user_weights = [1 / (k + 1) for k in range(users)]
+    profiles = [(rng.choice((2, 4, 8, 16)), rng.choice((8, 16, 32, 64))) for _ in range(users)]
+    node_gpus, node_cpus, node_mem = node
     t, jobs = 0.0, []
     for i, (gpus, dur) in enumerate(specs):
         t += rng.expovariate(rate)
         u = rng.choices(range(users), user_weights)[0]
+        nodes = math.ceil(gpus / node_gpus)
         jobs.append(Job(job_id=f"j{i}", submit_time=round(t, 3), duration=round(dur, 3), num_gpus=gpus,
-                        user=f"u{u}", vc=f"vc{u % vcs}", cpus=gpus * rng.choice((2, 4, 6)),
-                        mem_gb=gpus * rng.choice((8, 16, 32)), row=i + 1))
+                        user=f"u{u}", vc=f"vc{u % vcs}", cpus=min(gpus * profiles[u][0], nodes * node_cpus),
+                        mem_gb=min(gpus * profiles[u][1], nodes * node_mem), row=i + 1))
     return jobs
