@@ -8,7 +8,8 @@ from grader.release import stale
 from tests.conftest import REPO
 
 SOLUTIONS = sorted((REPO / "solutions").glob("*.ipynb"))
-MIN_CHECKS = {"ch01_end_to_end.ipynb": 6, "ch04_kernels.ipynb": 10, "ch06_distributed.ipynb": 10}
+MIN_CHECKS = {"ch01_end_to_end.ipynb": 6, "ch04_kernels.ipynb": 10, "ch06_distributed.ipynb": 10,
+              "ch07_scheduling.ipynb": 10}
 
 
 def test_there_are_labs():
