@@ -1,5 +1,6 @@
 """The single-source notebook format: solution markers and check-cell metadata."""
 
+import ast
 import re
 from pathlib import Path
 
@@ -109,3 +110,16 @@ def write_atomic(path, text):
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
+
+
+EXPERIMENT_CALLS = ("launch(", "plt.", "plot.", "Table(", "display(")
+
+
+def defines_only(source):
+    """Whether a code cell only defines things (functions, classes, imports, data) and runs no experiment."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    loose = [ast.unparse(s) for s in tree.body if not isinstance(s, (ast.FunctionDef, ast.ClassDef))]
+    return not any(call in code for code in loose for call in EXPERIMENT_CALLS)

@@ -1,23 +1,9 @@
 """Run one check of a solution notebook on an edited answer: the definitions above it, the edit, then the check."""
 
-import ast
-
 import nbformat
 from nbclient import NotebookClient
 
-from grader.notebook import checks, read
-
-EXPERIMENT_CALLS = ("launch(", "plt.", "plot.", "Table(", "display(")
-
-
-def defines_only(source):
-    """Whether a cell only defines things (functions, classes, imports, data), with no experiment to run."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return False
-    loose = [ast.unparse(s) for s in tree.body if not isinstance(s, (ast.FunctionDef, ast.ClassDef))]
-    return not any(call in code for code in loose for call in EXPERIMENT_CALLS)
+from grader.notebook import checks, defines_only, read
 
 
 def check_output(path, check_id, edits=(), timeout=300):

@@ -2,6 +2,7 @@
 the next arrival, completion or tick, and every GPU-second is accounted for."""
 
 import dataclasses
+import gc
 import heapq
 import math
 
@@ -200,6 +201,16 @@ class Simulator:
 
     def run(self):
         """Simulate until every job has finished (or nothing can change any more); return the Result."""
+        collecting = gc.isenabled()
+        gc.disable()  # the run makes no reference cycles; the cyclic collector would rescan every job, O(n^2) in all
+        try:
+            return self._loop()
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _loop(self):
+        """The event loop."""
         jobs, n, i = self.jobs, len(self.jobs), 0
         tick = self.policy.tick
         next_tick = tick if tick else math.inf
