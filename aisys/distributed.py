@@ -171,7 +171,7 @@ def launch(fn, world_size, *args, backend="gloo", timeout=60.0, port=None, prefi
             except queue.Empty:
                 for r, p in enumerate(procs):
                     if p.exitcode not in (None, 0) and r not in results and r not in errors:
-                        errors[r] = f"exited with code {p.exitcode} before reporting a result"
+                        errors[r] = f"exited with code {p.exitcode} before reporting a result" + _script_hint()
                         failed_at[r] = time.monotonic()
             pending = [r for r in range(world_size) if r not in results and r not in errors]
             if errors and grace is None:
@@ -196,6 +196,14 @@ def launch(fn, world_size, *args, backend="gloo", timeout=60.0, port=None, prefi
                         f"{errors[first]}" + ("\nthe others:\n  " + "\n  ".join(summary) if summary else ""),
                         rank=first, cause=_one_line(errors[first]))
     return [results[r] for r in range(world_size)]
+
+
+def _script_hint():
+    """When run from a script: the usual reason a rank dies at once (multiprocessing re-imports the script)."""
+    main = sys.modules.get("__main__")
+    if getattr(main, "__file__", None) and getattr(main, "__spec__", None) is None:
+        return f" (in a script, call launch under 'if __name__ == \"__main__\":': each rank imports {os.path.basename(main.__file__)})"
+    return ""
 
 
 def _one_line(why):

@@ -1,6 +1,8 @@
 """aisys.distributed.launch on real gloo process groups: results, output, and every way a rank can fail."""
 
 import socket
+import subprocess
+import sys
 import time
 
 import psutil
@@ -129,9 +131,6 @@ def test_launch_from_a_real_notebook_kernel(tmp_path):
 
 
 def test_the_same_function_runs_under_torchrun(tmp_path):
-    import subprocess
-    import sys
-
     script = tmp_path / "train.py"
     script.write_text(NOTEBOOK_CELL + "\nfrom aisys.distributed import run_under_torchrun\n"
                       "if __name__ == '__main__':\n    print(f'result {run_under_torchrun(total, 10.0)}\\n', end='')\n")
@@ -158,3 +157,10 @@ def test_timed_is_ended_by_the_slowest_rank_and_agreed_by_all(cell):
 
 def test_completed_futures_and_the_rank_device_on_gloo(cell):
     assert launch(cell["hook_future"], 2) == [([1.0, 1.0], "cpu")] * 2
+
+
+def test_an_unguarded_script_is_told_to_guard_its_launch(tmp_path):
+    script = tmp_path / "unguarded.py"
+    script.write_text("from aisys.distributed import launch\n\ndef f(rank, world_size):\n    return rank\n\nlaunch(f, 2, timeout=20)\n")
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert run.returncode != 0 and "call launch under 'if __name__ == \"__main__\":'" in run.stderr

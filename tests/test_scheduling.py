@@ -281,3 +281,19 @@ def test_the_shipped_trace_is_what_its_recipe_makes(tmp_path, monkeypatch):
     monkeypatch.setattr(trace, "SHIPPED", tmp_path / "gone.csv")
     with pytest.raises(TraceError, match="gone.csv is missing .* make it with python -m aisys.scheduling generate"):
         shipped()
+
+
+def test_plots_draw_every_segment_and_one_line_per_policy():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from aisys.scheduling import plots
+
+    results = {"FIFO": simulate(jobs_of((0, 10, 4), (1, 10, 8), (2, 1, 1)), Cluster(1, 8), FIFO()),
+               "SRTF": simulate(jobs_of((0, 10, 1), (2, 1, 1)), Cluster(1, 1), ShortestFirstPreemptive())}
+    ax = plots.occupancy(results["FIFO"])
+    assert len(ax.patches) == 4 + 8 + 1  # one bar per GPU a job held
+    assert [t.get_text() for t in ax.get_yticklabels()] == [f"n0.g{i}" for i in range(8)]
+    assert len(plots.jct_cdf(results).get_lines()) == 2
+    lines = plots.utilization(results).get_lines()
+    assert [max(line.get_ydata()) for line in lines] == [1.0, 1.0]
