@@ -7,7 +7,7 @@ import math
 import time
 from pathlib import Path
 
-from grader.notebook import checks, defines_only, read
+from grader.notebook import definitions, read
 from aisys.scheduling import FIFO, Cluster, simulate, synthetic
 
 LOAD = 1.1
@@ -16,12 +16,9 @@ SOLUTION = Path(__file__).resolve().parent.parent / "solutions" / "ch07_scheduli
 
 def solution_policies():
     """The policy classes the ch07 solution defines (its definition cells, run here)."""
-    nb = read(SOLUTION)
-    graded = {i for i, _, _ in checks(nb)}
     namespace = {"display": print}
-    for i, cell in enumerate(nb.cells):
-        if cell.cell_type == "code" and i not in graded and defines_only(cell.source):
-            exec(compile(cell.source, f"{SOLUTION.name} cell {i}", "exec"), namespace)
+    for source in definitions(read(SOLUTION)):
+        exec(source, namespace)
     return {"FIFO": FIFO, "SRTF": namespace["SRTF"], "DRF": namespace["DRF"]}
 
 

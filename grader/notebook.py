@@ -123,3 +123,9 @@ def defines_only(source):
         return False
     loose = [ast.unparse(s) for s in tree.body if not isinstance(s, (ast.FunctionDef, ast.ClassDef))]
     return not any(call in code for code in loose for call in EXPERIMENT_CALLS)
+
+
+def definitions(nb):
+    """The sources of a notebook's code cells that only define things, check cells left out (for benchmarks)."""
+    graded = {i for i, _, _ in checks(nb)}
+    return [c.source for i, c in enumerate(nb.cells) if c.cell_type == "code" and i not in graded and defines_only(c.source)]
