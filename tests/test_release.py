@@ -140,3 +140,12 @@ def test_magics_do_not_count_as_syntax_errors():
     nb = solution_nb()
     nb.cells[1].source = "%matplotlib inline\n!ls\n" + nb.cells[1].source
     assert "%matplotlib inline" in student_copy(nb, "ch00_demo.ipynb").cells[1].source
+
+
+def test_definitions_leave_out_checks_and_experiments():
+    from grader.notebook import definitions
+
+    nb = solution_nb()
+    nb.cells += [new_code_cell("import math\nN = 3\n\ndef g():\n    return launch(f, 2)"),
+                 new_code_cell("results = launch(g, 2)"), new_code_cell("plt.plot([1, 2])"), new_code_cell("def broken(:")]
+    assert definitions(nb) == [nb.cells[1].source, "import math\nN = 3\n\ndef g():\n    return launch(f, 2)"]
