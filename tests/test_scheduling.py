@@ -1,7 +1,6 @@
 """The cluster simulator: queueing theory, exact accounting, policies' powers and limits, traces and the CLI."""
 
 import json
-import math
 import random
 import subprocess
 import sys
@@ -259,10 +258,12 @@ def test_cli_generate_then_simulate_a_user_policy(tmp_path):
 
 
 def test_metrics_of_a_run_with_unfinished_jobs_are_refused_unless_asked_for():
-    jobs = jobs_of((0, 5, 8), (0, 5, 8), (1, 1, 1))
-    result = simulate(jobs + jobs_of((2, 1, 1))[:0], Cluster(2, 4), RoundRobinGPUs())
-    with pytest.raises(ValueError, match="never finished|no job finished"):
+    result = simulate(jobs_of((0, 1, 1), (2, 5, 8), (2, 5, 8)), Cluster(2, 4), RoundRobinGPUs())
+    assert [j.job_id for j in result.jobs] == ["j0"] and len(result.unfinished) == 2
+    with pytest.raises(ValueError, match="2 job\\(s\\) never finished .*partial-allocation deadlock.*metrics\\(partial=True\\)"):
         result.metrics()
+    partial = result.metrics(partial=True)
+    assert partial["num_jobs"] == 1 and partial["unfinished"] == 2
 
 
 def test_a_job_whose_cpus_fit_no_node_is_refused_with_its_row():
@@ -297,3 +298,11 @@ def test_plots_draw_every_segment_and_one_line_per_policy():
     assert len(plots.jct_cdf(results).get_lines()) == 2
     lines = plots.utilization(results).get_lines()
     assert [max(line.get_ydata()) for line in lines] == [1.0, 1.0]
+
+
+def test_a_policy_without_schedule_cannot_be_made():
+    class Empty(Policy):
+        pass
+
+    with pytest.raises(TypeError, match="abstract method 'schedule'|abstract method schedule"):
+        Empty()

@@ -2,9 +2,6 @@
 
 import numpy as np
 
-KEYS = ("num_jobs", "avg_jct", "p95_jct", "avg_queue_delay", "p95_queue_delay", "makespan", "utilization",
-        "fairness", "fragmentation", "preemptions", "unfinished")
-
 
 def jain(values):
     """Jain's fairness index: 1 when all values are equal, 1/n when one value has everything."""

@@ -1,6 +1,7 @@
 """The event-driven cluster simulator: jobs arrive, a policy starts, preempts and places them, time advances to
 the next arrival, completion or tick, and every GPU-second is accounted for."""
 
+import abc
 import dataclasses
 import gc
 import heapq
@@ -14,7 +15,7 @@ class PolicyError(RuntimeError):
     """A policy asked for something the cluster cannot do; the message names the policy, job and resources."""
 
 
-class Policy:
+class Policy(abc.ABC):
     """A scheduling policy: schedule(sim) runs after each batch of simultaneous events (and every `tick` seconds
     when tick is set) and starts, preempts or reserves jobs through the simulator."""
 
@@ -27,9 +28,9 @@ class Policy:
     def on_completion(self, sim, job):
         """A job finished."""
 
+    @abc.abstractmethod
     def schedule(self, sim):
         """Decide: sim.start(job[, placement]), sim.preempt(job), sim.reserve(job, placement)."""
-        raise NotImplementedError
 
 
 class Simulator:
