@@ -7,8 +7,9 @@ import math
 import time
 from pathlib import Path
 
-from grader.notebook import definitions, read
+from aisys.bench import measure
 from aisys.scheduling import FIFO, Cluster, simulate, synthetic
+from grader.notebook import definitions, read
 
 LOAD = 1.1
 SOLUTION = Path(__file__).resolve().parent.parent / "solutions" / "ch07_scheduling.ipynb"
@@ -22,14 +23,11 @@ def solution_policies():
     return {"FIFO": FIFO, "SRTF": namespace["SRTF"], "DRF": namespace["DRF"]}
 
 
-def timed(policy, jobs, cluster, repeat=1):
-    """Best seconds to simulate over repeats, and the run's metrics."""
-    best = math.inf
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = simulate(jobs, cluster, policy())
-        best = min(best, time.perf_counter() - start)
-    return best, result.metrics()
+def timed(policy, jobs, cluster):
+    """Seconds to simulate, and the run's metrics."""
+    start = time.perf_counter()
+    result = simulate(jobs, cluster, policy())
+    return time.perf_counter() - start, result.metrics()
 
 
 def main():
@@ -44,7 +42,7 @@ def main():
     print("\ncost against n log n: FIFO on the first n jobs of one 90%-load trace, same cluster, best of 3")
     jobs, base = synthetic(100_000, 2000, load=0.9, seed=2), None
     for n in (12_500, 25_000, 50_000, 100_000):
-        seconds, _ = timed(FIFO, jobs[:n], Cluster(250, 8), repeat=3)
+        seconds = measure(lambda: simulate(jobs[:n], Cluster(250, 8), FIFO()), warmup=0, repeat=3).best
         per = seconds / (n * math.log(n))
         base = base or per
         print(f"  n={n:7,d}  {seconds:6.2f} s   {per * 1e6:.2f} us per n log n   ({per / base:.2f}x the smallest)")

@@ -3,16 +3,16 @@
 import nbformat
 from nbclient import NotebookClient
 
-from grader.notebook import checks, defines_only, read
+from grader.notebook import checks, definitions, read
 
 
 def check_output(path, check_id, edits=(), timeout=300):
     """The text the check prints after the cells that define things run, with each (old, new) edit applied."""
     nb = read(path)
     target = next(i for i, cid, _ in checks(nb) if cid == check_id)
-    graded = {i for i, _, _ in checks(nb)}
-    cells = [c for i, c in enumerate(nb.cells[:target]) if c.cell_type == "code" and i not in graded and defines_only(c.source)]
-    cells = [nbformat.v4.new_code_cell(c.source) for c in cells] + [nbformat.v4.new_code_cell(nb.cells[target].source)]
+    check_source = nb.cells[target].source
+    nb.cells = nb.cells[:target]
+    cells = [nbformat.v4.new_code_cell(source) for source in [*definitions(nb), check_source]]
     for old, new in edits:
         hits = [c for c in cells if old in c.source]
         assert len(hits) == 1, f"the edit {old!r} matches {len(hits)} cells"
