@@ -50,6 +50,9 @@ def setup(seed=0, quiet=False):
     if device.type == "cpu":
         os.environ["TRITON_INTERPRET"] = "1"
     plot_defaults()
+    from aisys.report import capture_figures
+
+    capture_figures()
     if not quiet:
         if device.type == "cuda":
             where = f"GPU {torch.cuda.get_device_name(0)} (Triton compiles for it)"

@@ -36,10 +36,12 @@ def refresh(path, timeout=600):
     nb = read(path)
     validate(nb, path)
     run_notebook(nb, path.parent, timeout=timeout, where=str(path))
+    nb.metadata.get("language_info", {}).pop("version", None)  # no churn from the kernel's patch release
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.metadata.pop("execution", None)
+            cell.execution_count = None  # inserting a cell renumbers nothing
             if check_meta(cell) is None:
-                cell.outputs, cell.execution_count = [], None
+                cell.outputs = []
     write_atomic(path, dumps(nb))
     return failing(nb)

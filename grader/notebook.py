@@ -1,6 +1,5 @@
 """The single-source notebook format: solution markers and check-cell metadata."""
 
-import ast
 import re
 from pathlib import Path
 
@@ -10,6 +9,7 @@ BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 CODE_STUB = ["# YOUR CODE HERE", "raise NotImplementedError()"]
 MARKDOWN_STUB = ["YOUR ANSWER HERE"]
 CHECK_TAG = "nbval-check-output"
+DEFINITIONS_TAG = "definitions"  # a code cell that only defines things: benchmarks and hint tests re-run it
 CHECK_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
@@ -37,6 +37,17 @@ def check_meta(cell):
 def checks(nb):
     """The (cell index, id, points) of every check cell, in order."""
     return [(i, m["check"], m.get("points", 1)) for i, c in enumerate(nb.cells) if (m := check_meta(c))]
+
+
+def answer_meta(cell):
+    """A written-answer cell's {'answer', 'points'} from its metadata, or None for other cells."""
+    meta = cell.get("metadata", {}).get("aisys", {})
+    return meta if "answer" in meta else None
+
+
+def answers(nb):
+    """The (cell index, id, points) of every written-answer cell, in order."""
+    return [(i, m["answer"], m.get("points", 1)) for i, c in enumerate(nb.cells) if (m := answer_meta(c))]
 
 
 def strip_solution(source, cell_type, where):
@@ -69,6 +80,31 @@ def has_solution(cell):
     return any(line.strip() == BEGIN for line in cell.source.splitlines())
 
 
+def split_answer(source):
+    """(the text outside solution blocks, the text inside them) of a cell's source."""
+    outside, inside, within = [], [], False
+    for line in source.splitlines():
+        mark = line.strip()
+        if mark in (BEGIN, END):
+            within = mark == BEGIN
+        else:
+            (inside if within else outside).append(line)
+    return "\n".join(outside).strip(), "\n".join(inside).strip()
+
+
+def question(cell):
+    """A written-answer cell's question: its text outside the model answer."""
+    return split_answer(cell.source)[0]
+
+
+def student_answer(cell, asked):
+    """What a student wrote in an answer cell: its text without the question's lines and the stub."""
+    asked_lines = {line.strip() for line in asked.splitlines() if line.strip()}
+    kept = [line for line in cell.source.splitlines()
+            if line.strip() not in asked_lines and line.strip() not in MARKDOWN_STUB]
+    return "\n".join(kept).strip()
+
+
 def lab_of(nb):
     """The lab a notebook belongs to, from its metadata (None when it does not say)."""
     return nb.metadata.get("aisys", {}).get("lab")
@@ -81,20 +117,25 @@ def validate(nb, path):
                             f"(it says {lab_of(nb)!r})")
     seen = {}
     for i, cell in enumerate(nb.cells):
-        meta = check_meta(cell)
+        meta = check_meta(cell) or answer_meta(cell)
         if meta is None:
             continue
         where = f"{path}, cell {i}"
-        cid, points = meta["check"], meta.get("points", 1)
+        kind = "check" if check_meta(cell) else "answer"
+        cid, points = meta[kind], meta.get("points", 1)
         if not isinstance(cid, str) or not CHECK_ID.match(cid):
-            raise NotebookError(f"{where}: check id {cid!r} must be lowercase letters, digits, '-' or '_'")
+            raise NotebookError(f"{where}: {kind} id {cid!r} must be lowercase letters, digits, '-' or '_'")
         if cid in seen:
-            raise NotebookError(f"{where}: check id {cid!r} is also used by cell {seen[cid]}: ids must be unique")
+            raise NotebookError(f"{where}: {kind} id {cid!r} is also used by cell {seen[cid]}: ids must be unique")
         if not isinstance(points, (int, float)) or points <= 0:
-            raise NotebookError(f"{where}: check {cid!r} has points {points!r}: give a positive number")
-        if cell.cell_type != "code" or has_solution(cell):
+            raise NotebookError(f"{where}: {kind} {cid!r} has points {points!r}: give a positive number")
+        if kind == "answer":
+            if cell.cell_type != "markdown" or not has_solution(cell) or not question(cell):
+                raise NotebookError(f"{where}: answer {cid!r} must be a markdown cell holding the question, then a "
+                                    f"model answer between '{BEGIN}' and '{END}'")
+        elif cell.cell_type != "code" or has_solution(cell):
             raise NotebookError(f"{where}: check {cid!r} must be a code cell without solution markers")
-        if CHECK_TAG not in cell.metadata.get("tags", []):
+        elif CHECK_TAG not in cell.metadata.get("tags", []):
             raise NotebookError(f"{where}: check {cid!r} lacks the '{CHECK_TAG}' tag, so nbval would never compare it")
         seen[cid] = i
 
@@ -112,20 +153,6 @@ def write_atomic(path, text):
     tmp.replace(path)
 
 
-EXPERIMENT_CALLS = ("launch(", "plt.", "plot.", "Table(", "display(")
-
-
-def defines_only(source):
-    """Whether a code cell only defines things (functions, classes, imports, data) and runs no experiment."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return False
-    loose = [ast.unparse(s) for s in tree.body if not isinstance(s, (ast.FunctionDef, ast.ClassDef))]
-    return not any(call in code for code in loose for call in EXPERIMENT_CALLS)
-
-
 def definitions(nb):
-    """The sources of a notebook's code cells that only define things, check cells left out (for benchmarks)."""
-    graded = {i for i, _, _ in checks(nb)}
-    return [c.source for i, c in enumerate(nb.cells) if c.cell_type == "code" and i not in graded and defines_only(c.source)]
+    """The sources of a notebook's cells tagged as definitions (for benchmarks and hint tests), in order."""
+    return [c.source for c in nb.cells if c.cell_type == "code" and DEFINITIONS_TAG in c.metadata.get("tags", [])]

@@ -142,10 +142,10 @@ def test_magics_do_not_count_as_syntax_errors():
     assert "%matplotlib inline" in student_copy(nb, "ch00_demo.ipynb").cells[1].source
 
 
-def test_definitions_leave_out_checks_and_experiments():
-    from grader.notebook import definitions
+def test_definitions_are_the_cells_tagged_so_in_order():
+    from grader.notebook import DEFINITIONS_TAG, definitions
 
     nb = solution_nb()
-    nb.cells += [new_code_cell("import math\nN = 3\n\ndef g():\n    return launch(f, 2)"),
-                 new_code_cell("results = launch(g, 2)"), new_code_cell("plt.plot([1, 2])"), new_code_cell("def broken(:")]
-    assert definitions(nb) == [nb.cells[1].source, "import math\nN = 3\n\ndef g():\n    return launch(f, 2)"]
+    tagged = lambda src: new_code_cell(src, metadata={"tags": [DEFINITIONS_TAG]})
+    nb.cells += [tagged("import math\nN = 3"), new_code_cell("results = launch(g, 2)"), tagged("def g():\n    return 1")]
+    assert definitions(nb) == ["import math\nN = 3", "def g():\n    return 1"]
