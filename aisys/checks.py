@@ -14,8 +14,8 @@ import traceback
 import numpy
 import torch
 
-PASS, FAIL = "PASS", "FAIL"
-SEED_VARIABLE = "AISYS_CHECK_SEED"
+from aisys.protocol import FAIL, PASS, SEED_VARIABLE, verdict_line
+
 _print = builtins.print
 ORIGINALS = {  # what a check relies on, as it was when aisys was imported (before any student code ran)
     "print": (builtins, "print", builtins.print),
@@ -50,9 +50,8 @@ def tampered():
 def verdict(check_id, description, error=None, verified=None):
     """The line a check prints: stable for given hidden inputs on success (nbval compares it), a hint on failure."""
     if error is not None:
-        return f"{FAIL} [{check_id}] {description}\n  hint: {error}"
-    line = f"{PASS} [{check_id}] {description}"
-    return line if verified is None else f"{line} (fingerprint {fingerprint(verified)})"
+        return verdict_line(FAIL, check_id, description, hint=error)
+    return verdict_line(PASS, check_id, description, fingerprint=None if verified is None else fingerprint(verified))
 
 
 def chain(exc):

@@ -15,7 +15,7 @@ def main(argv=None):
     def grading_options(s):
         s.add_argument("--timeout", type=float, default=60, help="seconds each cell may run (default 60)")
         s.add_argument("--seed", type=int, default=0, help="seed of the checks' hidden inputs (default 0)")
-        s.add_argument("--lab", default=None, help="the lab, when the notebook does not say (e.g. ch01_end_to_end)")
+        s.add_argument("--lab", default=None, help="the lab, when the notebook does not say (e.g. ch01_end_to_end, or ch01)")
         s.add_argument("--solutions", default=None, help="folder of solution notebooks (default: solutions/)")
         s.add_argument("--memory-gb", type=float, default=8.0, help="address-space limit of the kernel (default 8)")
 
@@ -25,12 +25,16 @@ def main(argv=None):
     g = sub.add_parser("grade", help="grade one submission, as the instructor does")
     g.add_argument("notebook")
     g.add_argument("--json", default=None, help="write the JSON report here")
+    g.add_argument("--feedback", default=None, help="write the feedback page (HTML) here")
+    g.add_argument("--marks", default=None, help="CSV of written-answer marks: student,answer,points "
+                                                  "(the student is the notebook's file name without .ipynb)")
     grading_options(g)
     b = sub.add_parser("batch", help="grade every notebook in a folder into a CSV gradebook")
     b.add_argument("folder")
     b.add_argument("--out", required=True, help="the CSV to write; JSON reports go beside it")
     b.add_argument("--jobs", type=int, default=1)
     b.add_argument("--require-full", action="store_true", help="exit 1 unless every notebook scores full marks")
+    b.add_argument("--marks", default=None, help="CSV of written-answer marks: student,answer,points")
     grading_options(b)
     r = sub.add_parser("release", help="write student notebooks (labs/) from solutions/")
     r.add_argument("src", nargs="?", default="solutions")
@@ -62,6 +66,10 @@ def print_report(report):
     print(Table(f"{report.lab}: {report.score:g} / {report.max_score:g} points", ["check", "points", "status", "feedback"], rows))
     for err in report.errors:
         print(f"note: {err}")
+    if report.answers:
+        blank = [a.id for a in report.answers if not a.text]
+        print(f"written answers: {len(report.answers) - len(blank)} of {len(report.answers)} answered, worth "
+              f"{report.written_max:g} points, marked by your instructor" + (f"; not answered: {', '.join(blank)}" if blank else ""))
 
 
 def check_cmd(args):
@@ -74,10 +82,17 @@ def check_cmd(args):
 
 def grade_cmd(args):
     """Grade one submission; write or print its JSON report."""
-    from grader.grade import grade
+    from grader.feedback import page
+    from grader.grade import grade, load_solutions
+    from grader.marks import apply_marks, read_marks
     from grader.notebook import write_atomic
 
-    report = grade(args.notebook, **options(args))
+    opts = options(args)
+    student = Path(args.notebook).stem
+    marks = read_marks(args.marks, {student}, load_solutions(opts["solutions_dir"])) if args.marks else {}
+    report = apply_marks(grade(args.notebook, **opts), student, marks)
+    if args.feedback:
+        write_atomic(args.feedback, page(report, student))
     if args.json:
         write_atomic(args.json, report.to_json())
     else:
@@ -92,10 +107,12 @@ def batch_cmd(args):
     opts = options(args)
     if opts.pop("lab") is not None:
         print("note: --lab is ignored by batch: each notebook's lab is recognised on its own", file=sys.stderr)
-    reports = batch(args.folder, args.out, jobs=args.jobs, **opts)
+    reports = batch(args.folder, args.out, jobs=args.jobs, marks=args.marks, **opts)
     for r in reports:
         print(f"{Path(r.submission).stem}: {r.lab or '-'} {r.score:g} / {r.max_score:g}" + (f"  ({'; '.join(r.errors)})" if r.errors else ""))
-    print(f"wrote {args.out} ({len(reports)} rows)")
+    unmarked = sum(len(r.unmarked) for r in reports)
+    print(f"wrote {args.out} ({len(reports)} rows) and a JSON report and feedback page per student beside it"
+          + (f"; {unmarked} written answers not marked yet (--marks)" if unmarked else ""))
     if args.require_full and any(r.errors or r.score < r.max_score or r.max_score == 0 for r in reports):
         return 1
     return 0

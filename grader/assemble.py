@@ -3,7 +3,7 @@
 import nbformat
 from nbformat.v4 import new_code_cell
 
-from grader.notebook import BEGIN, END, CHECK_TAG, NotebookError, check_meta, has_solution, lab_of
+from grader.notebook import BEGIN, END, NotebookError, check_meta, has_solution, lab_of, new_check_cell
 
 PREAMBLE = ("import aisys.checks  # inserted by the grader before any student code: "
             "the checks keep the original print, allclose and friends")
@@ -45,14 +45,25 @@ def coverage(solution, submission):
     return len(match(solution, submission)) / max(1, len(own))
 
 
+def resolve_lab(name, solutions):
+    """The lab a --lab value names: its full name or a unique prefix of it (ch07 for ch07_scheduling)."""
+    if name in solutions:
+        return name
+    found = [lab for lab in solutions if lab.startswith(name)]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise NotebookError(f"--lab {name!r} could be {' or '.join(sorted(found))}: give more of the name")
+    raise NotebookError(f"--lab {name!r} is not one of {sorted(solutions)}")
+
+
 def recognise(submission, solutions, lab=None, where="submission"):
     """The lab of a submission: from its metadata, else the lab whose cells it holds; refuses another lab's notebook."""
     named = lab_of(submission)
     if named is not None and named not in solutions:
         raise NotebookError(f"{where} says it is lab {named!r}, which is not one of {sorted(solutions)}")
     if lab is not None:
-        if lab not in solutions:
-            raise NotebookError(f"--lab {lab!r} is not one of {sorted(solutions)}")
+        lab = resolve_lab(lab, solutions)
         if named not in (None, lab):
             raise NotebookError(f"{where} is a notebook of lab {named!r}, not {lab!r}: was the wrong file submitted?")
         if named is None and coverage(solutions[lab], submission) < 0.2:
@@ -68,7 +79,8 @@ def recognise(submission, solutions, lab=None, where="submission"):
 
 def official_check(cell, outputs):
     """A copy of an official check cell carrying the reference outputs nbval compares against."""
-    c = new_code_cell(cell.source, metadata={"aisys": dict(check_meta(cell)), "tags": [CHECK_TAG]})
+    meta = check_meta(cell)
+    c = new_check_cell(meta["check"], meta.get("points", 1), cell.source)
     c.outputs = [nbformat.from_dict(o) for o in outputs]
     c.execution_count = 1
     return c

@@ -6,7 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from grader.grade import CACHE, SOLUTIONS, Report, grade, load_solutions, share_of_cores
-from grader.notebook import NotebookError, checks, write_atomic
+from grader.feedback import page
+from grader.marks import apply_marks, read_marks
+from grader.notebook import NotebookError, answers, checks, write_atomic
 from grader.reference import reference_outputs
 
 
@@ -21,11 +23,20 @@ def grade_one(path, solutions, jobs, **options):
                       errors=[f"grader error ({type(e).__name__}): {e}"])
 
 
-def batch(folder, out_csv, jobs=1, seed=0, solutions_dir=SOLUTIONS, cache_dir=CACHE, **options):
-    """Grade every file in folder; write the CSV and a JSON report per student beside it; return the reports."""
+def write_reports(report, student, folder):
+    """A student's JSON report and feedback page, written into folder."""
+    write_atomic(folder / f"{student}.json", report.to_json())
+    write_atomic(folder / f"{student}.html", page(report, student))
+
+
+def batch(folder, out_csv, jobs=1, seed=0, solutions_dir=SOLUTIONS, cache_dir=CACHE, marks=None, **options):
+    """Grade every file in folder; write the CSV and, per student, a JSON report and a feedback page beside it."""
     folder, out_csv = Path(folder), Path(out_csv)
+    if not folder.is_dir():
+        raise NotebookError(f"{folder}: not a folder of submissions")
     files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
     solutions = load_solutions(solutions_dir)
+    marked = read_marks(marks, {p.stem for p in files}, solutions) if marks else {}  # refused before any grading
     for lab in solutions:  # made once, before the workers start, so that they never race to make them
         reference_outputs(Path(solutions_dir) / f"{lab}.ipynb", seed, cache_dir)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
@@ -33,14 +44,23 @@ def batch(folder, out_csv, jobs=1, seed=0, solutions_dir=SOLUTIONS, cache_dir=CA
                                                     cache_dir=cache_dir, **options), files))
     out_csv.parent.mkdir(parents=True, exist_ok=True)
     for path, report in zip(files, reports):
-        write_atomic(out_csv.parent / f"{path.stem}.json", report.to_json())
+        write_reports(apply_marks(report, path.stem, marked), path.stem, out_csv.parent)
+    write_atomic(out_csv, gradebook([p.stem for p in files], reports, solutions))
+    return reports
+
+
+def gradebook(students, reports, solutions):
+    """The CSV text: totals first, a column per check and per written answer (blank until marked), then problems."""
     check_ids = [cid for nb in solutions.values() for _, cid, _ in checks(nb)]
+    answer_ids = [aid for nb in solutions.values() for _, aid, _ in answers(nb)]
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(["student", "lab", "score", "max_score", *check_ids, "errors"])
-    for path, report in zip(files, reports):
-        earned = {c.id: c.points for c in report.checks}
-        writer.writerow([path.stem, report.lab, f"{report.score:g}", f"{report.max_score:g}",
-                         *[f"{earned[cid]:g}" if cid in earned else "" for cid in check_ids], " | ".join(report.errors)])
-    write_atomic(out_csv, buf.getvalue())
-    return reports
+    writer.writerow(["student", "lab", "score", "max_score", "written", "written_max", "total", "total_max",
+                     *check_ids, *answer_ids, "unmarked", "errors"])
+    for student, r in zip(students, reports):
+        earned = {c.id: c.points for c in r.checks} | {a.id: a.points for a in r.answers}
+        writer.writerow([student, r.lab, f"{r.score:g}", f"{r.max_score:g}", f"{r.written_score:g}",
+                         f"{r.written_max:g}", f"{r.score + r.written_score:g}", f"{r.max_score + r.written_max:g}",
+                         *["" if earned.get(i) is None else f"{earned[i]:g}" for i in check_ids + answer_ids],
+                         " ".join(r.unmarked), " | ".join(r.errors)])
+    return buf.getvalue()

@@ -6,6 +6,7 @@ from pathlib import Path
 import nbclient
 from nbclient.exceptions import CellExecutionError
 
+from aisys.protocol import FAIL, parse
 from grader.notebook import NotebookError, check_meta, dumps, read, validate, write_atomic
 
 
@@ -26,8 +27,8 @@ def check_outputs(nb):
 
 def failing(nb):
     """The verdict texts of checks that did not pass."""
-    return [o.text for outs in check_outputs(nb).values() for o in outs
-            if o.get("name") == "stdout" and "FAIL [" in o.get("text", "")]
+    texts = ["".join(o.get("text", "") for o in outs if o.get("name") == "stdout") for outs in check_outputs(nb).values()]
+    return [t for t in texts if (v := parse(t)) is None or v[0] == FAIL]
 
 
 def refresh(path, timeout=600):

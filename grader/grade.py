@@ -7,9 +7,10 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from grader.assemble import assemble, recognise
+from grader.assemble import assemble, match, recognise
+from aisys.protocol import PASS, parse
 from grader.nbval_plugin import KERNEL_DIED
-from grader.notebook import NotebookError, checks, dumps, read
+from grader.notebook import NotebookError, answers, checks, dumps, read, split_answer, student_answer
 from grader.reference import reference_outputs
 from grader.run import run_cells
 
@@ -30,6 +31,18 @@ class CheckResult:
 
 
 @dataclass
+class Answer:
+    """One written answer: the student's text beside the model answer; points stay None until an instructor marks it."""
+
+    id: str
+    question: str
+    text: str
+    model_answer: str
+    max_points: float
+    points: float = None
+
+
+@dataclass
 class Report:
     """A graded submission, as written to JSON and to the CSV row."""
 
@@ -41,9 +54,28 @@ class Report:
     checks: list = field(default_factory=list)
     errors: list = field(default_factory=list)
     seconds: float = 0.0
+    answers: list = field(default_factory=list)
+
+    @property
+    def written_score(self):
+        """Points of the written answers an instructor has marked."""
+        return sum(a.points for a in self.answers if a.points is not None)
+
+    @property
+    def written_max(self):
+        """Points all written answers are worth, marked or not."""
+        return sum(a.max_points for a in self.answers)
+
+    @property
+    def unmarked(self):
+        """The ids of written answers no instructor has marked yet."""
+        return [a.id for a in self.answers if a.points is None]
 
     def to_json(self):
-        return json.dumps(asdict(self), indent=2)
+        totals = {"written_score": self.written_score, "written_max": self.written_max,
+                  "total": self.score + self.written_score, "total_max": self.max_score + self.written_max,
+                  "unmarked": self.unmarked}
+        return json.dumps({**asdict(self), **totals}, indent=2)
 
 
 def load_solutions(folder):
@@ -54,46 +86,52 @@ def load_solutions(folder):
     return found
 
 
-def hint(text):
-    """The hint lines a failed check printed (or its first line)."""
-    lines = text.strip().splitlines()
-    hints = [l.strip()[len("hint: "):] for l in lines if l.strip().startswith("hint: ")]
-    return " ".join(hints) or (lines[0] if lines else "")
-
-
 def judge(record, cell_timeout):
     """(status, feedback) of a check from its cell's record."""
-    if record is None or record["message"].startswith("Kernel dead on test start"):
+    if record is None or record["status"] == "not run":
         return "not run", "not reached: the kernel had died or grading stopped before this check"
-    if record["outcome"] == "passed":
+    if record["status"] == "passed":
         return "pass", ""
-    msg = record["message"]
-    if msg.startswith("Timeout of") or "KeyboardInterrupt" in " ".join(record["errors"]):
+    if record["status"] == "timeout":
         return "timeout", f"timed out after {cell_timeout:g} s"
-    if msg == KERNEL_DIED:
-        return "error", msg
-    if record["errors"]:
+    if record["status"] == "died":
+        return "error", KERNEL_DIED
+    if record["status"] == "raised":
         return "error", "the check cell raised " + "; ".join(record["errors"])
-    if record["text"].startswith("PASS ["):
+    verdict = parse(record["text"])
+    if verdict and verdict[0] == PASS:
         return "fail", ("the check passed in your kernel, but its result on the hidden inputs differs from the "
                         "reference: a wrong answer on other inputs, or a replaced comparison function")
-    return "fail", hint(record["text"]) or msg
+    if verdict:
+        return "fail", verdict[2] or f"{verdict[1]} failed"
+    return "fail", "the check printed no verdict"
 
 
 def cell_problems(records, cell_timeout):
     """Report lines for student cells that timed out, killed the kernel or raised."""
     problems = []
     for r in records:
-        if r["check"] is not None or r["outcome"] == "passed":
+        if r["check"] is not None:
             continue
         cell = f"the cell starting {r['first_line']!r}"
-        if r["message"].startswith("Timeout of"):
+        if r["status"] == "timeout":
             problems.append(f"{cell} timed out after {cell_timeout:g} s (interrupted; later cells still ran)")
-        elif r["message"] == KERNEL_DIED:
+        elif r["status"] == "died":
             problems.append(f"{cell}: {KERNEL_DIED}")
-        elif r["errors"]:
+        elif r["status"] == "raised":
             problems.append(f"{cell} raised {r['errors'][0]}")
     return problems
+
+
+def written_answers(solution, submission):
+    """The submission's written answers, each beside its question and model answer (unmarked)."""
+    found = match(solution, submission)
+    result = []
+    for i, aid, points in answers(solution):
+        asked, model = split_answer(solution.cells[i].source)
+        text = student_answer(submission.cells[found[i]], asked) if i in found else ""
+        result.append(Answer(aid, asked, text, model, points))
+    return result
 
 
 def grade(path, lab=None, seed=0, cell_timeout=60, solutions_dir=SOLUTIONS, cache_dir=CACHE, threads=None,
@@ -113,7 +151,8 @@ def grade(path, lab=None, seed=0, cell_timeout=60, solutions_dir=SOLUTIONS, cach
         limit = min(total_timeout, sum(c.cell_type == "code" for c in graded.cells) * cell_timeout + 120)
         records, stopped = run_cells(nb_path, seed, cell_timeout, limit, threads=threads, memory_gib=memory_gib)
     by_check = {r["check"]: r for r in records if r["check"]}
-    report = Report(lab=lab, submission=str(path), seed=seed, errors=errors + cell_problems(records, cell_timeout))
+    report = Report(lab=lab, submission=str(path), seed=seed, errors=errors + cell_problems(records, cell_timeout),
+                    answers=written_answers(solution, submission))
     if stopped:
         report.errors.append(f"grading stopped after {limit:g} s in all")
     for _, cid, points in checks(solution):

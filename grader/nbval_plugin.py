@@ -1,4 +1,7 @@
-"""pytest plugin loaded by the grader next to nbval: reports each cell's result to the grader, notices dead kernels."""
+"""pytest plugin loaded by the grader next to nbval: reports each cell's result to the grader, notices dead kernels.
+
+All knowledge of nbval (its private kernel wait, its error texts) lives here; the grader reads only `status`.
+"""
 
 import json
 import os
@@ -38,6 +41,19 @@ def pytest_configure(config):
     config._aisys_out = os.fdopen(int(fd), "w", buffering=1) if fd else None
 
 
+def status(outcome, message, errors):
+    """What became of a cell: passed, not run, timeout, died, raised (an exception) or differs (output mismatch)."""
+    if message.startswith("Kernel dead on test start"):
+        return "not run"
+    if outcome == "passed":
+        return "passed"
+    if message.startswith("Timeout of") or any(e.startswith("KeyboardInterrupt") for e in errors):
+        return "timeout"
+    if message == KERNEL_DIED:
+        return "died"
+    return "raised" if errors else "differs"
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     report = (yield).get_result()
@@ -50,6 +66,6 @@ def pytest_runtest_makereport(item, call):
     errors = [f"{o['ename']}: {o['evalue']}".rstrip(": ") for o in outputs if o.get("output_type") == "error"]
     first = next((line.strip() for line in item.cell.source.splitlines() if line.strip()), "")
     record = {"cell": item.cell_num, "check": item.cell.get("metadata", {}).get("aisys", {}).get("check"),
-              "first_line": first[:60], "outcome": report.outcome, "message": message, "text": text, "errors": errors,
+              "first_line": first[:60], "status": status(report.outcome, message, errors), "text": text, "errors": errors,
               "seconds": round(report.duration, 3)}
     out.write(json.dumps(record) + "\n")

@@ -39,6 +39,18 @@ def checks(nb):
     return [(i, m["check"], m.get("points", 1)) for i, c in enumerate(nb.cells) if (m := check_meta(c))]
 
 
+def new_check_cell(check_id, points, source):
+    """A check cell in the workbook's format (the one writer of it: the release step, the grader and tests use it)."""
+    return nbformat.v4.new_code_cell(source, metadata={"aisys": {"check": check_id, "points": points},
+                                                       "tags": [CHECK_TAG]})
+
+
+def new_answer_cell(answer_id, points, asked, model):
+    """A written-answer cell: the question, then the model answer between solution markers."""
+    return nbformat.v4.new_markdown_cell(f"{asked}\n\n{BEGIN}\n{model}\n{END}",
+                                         metadata={"aisys": {"answer": answer_id, "points": points}})
+
+
 def answer_meta(cell):
     """A written-answer cell's {'answer', 'points'} from its metadata, or None for other cells."""
     meta = cell.get("metadata", {}).get("aisys", {})

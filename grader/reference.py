@@ -5,10 +5,10 @@ import json
 import tempfile
 from pathlib import Path
 
+from aisys.protocol import SEED_VARIABLE
 from grader.execute import check_outputs, failing, run_notebook
 from grader.notebook import NotebookError, checks, read, write_atomic
 
-SEED_VARIABLE = "AISYS_CHECK_SEED"  # read by aisys.checks.hidden_seed() in the kernel
 
 
 def solution_digest(path):

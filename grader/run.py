@@ -11,7 +11,7 @@ from pathlib import Path
 import psutil
 
 from grader.nbval_plugin import FD_VARIABLE
-from grader.reference import SEED_VARIABLE
+from aisys.protocol import SEED_VARIABLE
 
 
 def kill_tree(pid):

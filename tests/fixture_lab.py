@@ -4,14 +4,11 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from grader.execute import refresh
+from grader.notebook import new_answer_cell, new_check_cell
 from grader.release import release
 
 
-def check_cell(cid, points, source):
-    c = new_code_cell(source)
-    c.metadata["aisys"] = {"check": cid, "points": points}
-    c.metadata["tags"] = ["nbval-check-output"]
-    return c
+check_cell = new_check_cell
 
 
 FIXTURE = [
@@ -38,6 +35,8 @@ def _():
     assert torch.allclose(got, torch.softmax(x, -1), atol=1e-6), "rows differ from torch.softmax: subtract the row max before exp"
     assert np.allclose(got.sum(-1).numpy(), 1.0), "rows must sum to 1"
     return got.argmax(-1).tolist()'''),
+    new_answer_cell("fx-why-max", 2, "**Q1.** Why does softmax subtract the row max before `exp`?",
+                    "exp overflows to inf for inputs above about 88 in float32; subtracting the max changes nothing."),
     new_code_cell("def total_of(x, k):\n    \"\"\"The sum of scale(x, k), as an int.\"\"\"\n    ### BEGIN SOLUTION\n"
                   "    return int(scale(x, k).sum())\n    ### END SOLUTION"),
     check_cell("fx-total", 1, '''@check("fx-total")

@@ -49,11 +49,10 @@ def test_other_errors_say_where(capsys):
     assert "ZeroDivisionError: division by zero (line" in out and "of err: return 1 / 0)" in out
 
 
-def test_grader_and_checks_agree_on_the_seed_variable(monkeypatch):
-    from aisys.checks import SEED_VARIABLE, hidden_rng, hidden_seed
-    from grader.reference import SEED_VARIABLE as GRADER_SEED_VARIABLE
+def test_the_hidden_seed_comes_from_the_protocol_variable(monkeypatch):
+    from aisys.checks import hidden_rng, hidden_seed
+    from aisys.protocol import SEED_VARIABLE
 
-    assert SEED_VARIABLE == GRADER_SEED_VARIABLE
     monkeypatch.setenv(SEED_VARIABLE, "5")
     assert hidden_seed() == 5
     a = hidden_rng("x").initial_seed()
@@ -111,3 +110,27 @@ def test_a_failed_rank_is_explained_by_its_own_assertion(capsys):
         raise RankError("rank 2 failed first ...", rank=2, cause="AssertionError: the sum is off by 3")
 
     assert "hint: rank 2: the sum is off by 3" in capsys.readouterr().out
+
+
+def test_the_protocol_parses_what_checks_print(capsys):
+    from aisys.protocol import parse
+
+    def wrong():
+        """a check that fails"""
+        raise AssertionError("off by one: did you start at 1?")
+
+    check("demo-p1")(lambda: 42)
+    passed = capsys.readouterr().out
+    check("demo-p2")(wrong)
+    failed = capsys.readouterr().out
+    assert parse(passed)[:2] == ("PASS", "demo-p1")
+    assert parse(failed) == ("FAIL", "demo-p2", "off by one: did you start at 1?")
+    assert parse("no verdict here\n") is None and parse("PASS [Bad Id] x") is None
+
+
+def test_the_protocol_module_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = "import sys, aisys.protocol; sys.exit('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -94,7 +94,7 @@ def test_replacing_allclose_and_print_scores_zero(lab, tmp_path, where):
 
 
 def test_printing_the_stored_outputs_fails_under_a_new_seed(lab, tmp_path):
-    stored = {c.metadata["aisys"]["check"]: c.outputs[0]["text"] for c in solved(lab).cells if "aisys" in c.metadata}
+    stored = {c.metadata["aisys"]["check"]: c.outputs[0]["text"] for c in solved(lab).cells if "check" in c.metadata.get("aisys", {})}
     nb = blank(lab)
     nb.cells.insert(cell_starting(nb, "import numpy") + 1, new_code_cell(
         f"STORED = {stored!r}\ncheck = lambda cid: (lambda fn: print(STORED[cid], end=''))"))
@@ -207,3 +207,50 @@ def test_batch_of_mixed_submissions_writes_a_full_csv(lab, tmp_path):
     assert rows["frank"]["score"] == "2" and "kernel died" in rows["frank"]["errors"]
     assert rows["alice"]["fx-scale"] == "2" and rows["bob"]["fx-scale"] == "0"
     assert json.loads((out.parent / "frank.json").read_text())["checks"][2]["status"] == "not run"
+    assert rows["alice"]["unmarked"] == "fx-why-max" and rows["alice"]["fx-why-max"] == "" and rows["alice"]["total"] == "4"
+    assert "<h2>Written answers</h2>" in (out.parent / "alice.html").read_text()
+
+
+def answered(lab, text):
+    nb = blank(lab)
+    cell = next(c for c in nb.cells if c.metadata.get("aisys", {}).get("answer") == "fx-why-max")
+    cell.source = cell.source.replace("YOUR ANSWER HERE", text)
+    return nb
+
+
+def test_written_answers_come_out_beside_the_model_answer_unmarked(lab, tmp_path):
+    r = run(lab, answered(lab, "Because exp(1000) is inf."), tmp_path)
+    (a,) = r.answers
+    assert (a.id, a.max_points, a.points) == ("fx-why-max", 2, None)
+    assert a.question.startswith("**Q1.** Why does softmax") and a.text == "Because exp(1000) is inf."
+    assert "exp overflows" in a.model_answer and r.unmarked == ["fx-why-max"]
+    assert run(lab, blank(lab), tmp_path).answers[0].text == ""
+
+
+def test_marks_come_back_into_the_csv_totals_and_bad_marks_are_refused(lab, tmp_path):
+    subs = tmp_path / "class"
+    subs.mkdir()
+    nbformat.write(answered(lab, "Overflow."), subs / "alice.ipynb")
+    nbformat.write(answered(lab, "No idea."), subs / "bob.ipynb")
+    marks, out = tmp_path / "marks.csv", tmp_path / "grades" / "grades.csv"
+    marks.write_text("student,answer,points\nalice,fx-why-max,1.5\n")
+    r = cli("batch", str(subs), "--out", str(out), "--marks", str(marks), "--solutions", str(lab / "solutions"))
+    assert r.returncode == 0, r.stderr
+    rows = {row["student"]: row for row in csv.DictReader(out.open())}
+    assert (rows["alice"]["written"], rows["alice"]["unmarked"], rows["alice"]["total_max"]) == ("1.5", "", "6")
+    assert (rows["bob"]["fx-why-max"], rows["bob"]["unmarked"]) == ("", "fx-why-max")  # never a silent zero
+    assert json.loads((out.parent / "alice.json").read_text())["answers"][0]["points"] == 1.5
+    for bad, says in [("carol,fx-why-max,1", "no submission of student 'carol'"),
+                      ("alice,fx-typo,1", "'fx-typo' is not a written answer"),
+                      ("alice,fx-why-max,3", "worth 0 to 2")]:
+        marks.write_text(f"student,answer,points\n{bad}\n")
+        r = cli("batch", str(subs), "--out", str(out), "--marks", str(marks), "--solutions", str(lab / "solutions"))
+        assert r.returncode == 2 and "marks.csv, line 2" in r.stderr and says in r.stderr, r.stderr
+
+
+def test_a_unique_prefix_names_a_lab(lab, tmp_path):
+    nb = solved(lab)
+    del nb.metadata["aisys"]
+    assert run(lab, nb, tmp_path, lab="ch00").lab == "ch00_fixture"
+    with pytest.raises(NotebookError, match="could be ch00_fixture or ch99_other"):
+        run(lab, nb, tmp_path, lab="ch")

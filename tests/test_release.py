@@ -5,15 +5,12 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from grader.notebook import NotebookError, checks, strip_solution
+from grader.notebook import NotebookError, checks, new_check_cell, strip_solution
 from grader.release import release, stale, student_copy
 
 
 def check_cell(cid, points=1, source="print('PASS')"):
-    c = new_code_cell(source)
-    c.metadata["aisys"] = {"check": cid, "points": points}
-    c.metadata["tags"] = ["nbval-check-output"]
-    return c
+    return new_check_cell(cid, points, source)
 
 
 def solution_nb(body="x = 1", lab="ch00_demo"):
