@@ -1,5 +1,6 @@
 """Start JupyterLab on loopback with a token, on a free port, opened on the labs/ folder."""
 
+import json
 import os
 import socket
 import sys
@@ -27,6 +28,23 @@ def pick_port(preferred, host="127.0.0.1", tries=50):
                   f"stop another Jupyter server or choose one with 'make lab PORT=NNNN'")
 
 
+QUIET = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}
+
+
+def quiet_settings(prefix=sys.prefix):
+    """Turn off JupyterLab's news pop-up and update check in this environment's overrides (kept: other overrides)."""
+    path = Path(prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    try:
+        current = json.loads(path.read_text())
+    except (OSError, ValueError):
+        current = {}
+    merged = {**current, **{k: {**current.get(k, {}), **v} for k, v in QUIET.items()}}
+    if merged != current:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(merged, indent=2))
+    return path
+
+
 def lab_command(port, root=REPO, open_browser=True):
     """The jupyter lab command line: loopback only, token on, no port hopping, opened on labs/."""
     cmd = [sys.executable, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
@@ -45,5 +63,6 @@ def launch(port=8888, open_browser=True, root=REPO):
     if chosen != port:
         print(f"aisys: port {port} is in use (another Jupyter?); JupyterLab will listen on {chosen} instead. "
               f"Choose one with 'make lab PORT=NNNN'.", flush=True)
+    quiet_settings()
     cmd = lab_command(chosen, root=Path(root).resolve(), open_browser=open_browser)
     os.execv(cmd[0], cmd)

@@ -1,5 +1,6 @@
 """Lab reports: tables that render in notebooks and terminals, and the report file a student hands in."""
 
+import base64
 import html
 import os
 from pathlib import Path
@@ -68,24 +69,35 @@ def capture_figures():
     """Record every matplotlib figure the notebook displays (as PNG), so that save() can put it in the report."""
     try:
         from IPython import get_ipython
+        from IPython.core.formatters import PNGFormatter
         from matplotlib.figure import Figure
     except ImportError:
         return False
     shell = get_ipython()
     if shell is None:
         return False
-    png = shell.display_formatter.formatters["image/png"]
-    from IPython.core.pylabtools import print_figure
+    formatters = shell.display_formatter.formatters
+    if getattr(formatters["image/png"], "records_figures", False):
+        return True
 
-    def record(fig):
-        data = print_figure(fig, "png", bbox_inches="tight")
-        if data:
-            import base64
-            FIGURES.append((figure_title(fig), base64.b64encode(data).decode()))
-            del FIGURES[:-MAX_FIGURES]
-        return data
+    class Recording(PNGFormatter):
+        """The PNG formatter, noting each figure it renders (the inline backend registers its printer on it later)."""
 
-    png.for_type(Figure, record)
+        records_figures = True
+
+        def __call__(self, obj):
+            data = super().__call__(obj)
+            if data and isinstance(obj, Figure):
+                text = data if isinstance(data, str) else base64.b64encode(data).decode()
+                FIGURES.append((figure_title(obj), text))
+                del FIGURES[:-MAX_FIGURES]
+            return data
+
+    old = formatters["image/png"]
+    recording = Recording(parent=shell.display_formatter)
+    recording.type_printers.update(old.type_printers)
+    recording.deferred_printers.update(old.deferred_printers)
+    formatters["image/png"] = recording
     return True
 
 
@@ -108,11 +120,11 @@ def build(part):
 
 def answers_of(notebook):
     """(id, question, the student's text) of each written answer in a saved notebook."""
-    from grader.notebook import answers, question, read, student_answer
+    from grader.notebook import answers, read, student_answer
 
     nb = read(notebook)
-    return [(aid, question(nb.cells[i]), student_answer(nb.cells[i], question(nb.cells[i])))
-            for i, aid, _ in answers(nb)]
+    asked = [(i, aid, nb.cells[i].metadata["aisys"].get("question", "")) for i, aid, _ in answers(nb)]
+    return [(aid, q, student_answer(nb.cells[i], q)) for i, aid, q in asked]
 
 
 def default_notebook():

@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 
 from grader.batch import batch
-from grader.execute import run_notebook
+from grader.solution_run import run_notebook
 from grader.grade import grade
 
 

@@ -142,7 +142,7 @@ def release_cmd(args):
 
 def execute_cmd(args):
     """Run each solution and report checks that did not pass."""
-    from grader.execute import refresh
+    from grader.solution_run import refresh
 
     status = 0
     for nb in args.notebooks:

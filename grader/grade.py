@@ -12,7 +12,7 @@ from aisys.protocol import PASS, parse
 from grader.nbval_plugin import KERNEL_DIED
 from grader.notebook import NotebookError, answers, checks, dumps, read, split_answer, student_answer
 from grader.reference import reference_outputs
-from grader.run import run_cells
+from grader.submission_run import run_cells
 
 REPO = Path(__file__).resolve().parent.parent
 SOLUTIONS = REPO / "solutions"

@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 from aisys.protocol import SEED_VARIABLE
-from grader.execute import check_outputs, failing, run_notebook
+from grader.solution_run import check_outputs, failing, run_notebook
 from grader.notebook import NotebookError, checks, read, write_atomic
 
 

@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from grader.notebook import NotebookError, dumps, read, strip_solution, validate, write_atomic
+from grader.notebook import (NotebookError, answer_meta, dumps, question, read, strip_solution, validate,
+                             write_atomic)
 
 
 def student_copy(nb, path):
@@ -11,6 +12,8 @@ def student_copy(nb, path):
     nb = nb.copy()
     nb.cells = [cell.copy() for cell in nb.cells]
     for i, cell in enumerate(nb.cells):
+        if answer_meta(cell):  # the student's copy keeps its question apart, so that a report can find the answer
+            cell.metadata = {**cell.metadata, "aisys": {**answer_meta(cell), "question": question(cell)}}
         cell.source = strip_solution(cell.source, cell.cell_type, f"{path}, cell {i}")
         cell.metadata = {k: v for k, v in cell.metadata.items() if k not in ("execution", "collapsed", "scrolled")}
         if cell.cell_type == "code":

@@ -3,7 +3,7 @@
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from grader.execute import refresh
+from grader.solution_run import refresh
 from grader.notebook import new_answer_cell, new_check_cell
 from grader.release import release
 

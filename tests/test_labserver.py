@@ -1,8 +1,9 @@
+import json
 import socket
 import subprocess
 import sys
 
-from aisys.labserver import lab_command, pick_port, port_free
+from aisys.labserver import lab_command, pick_port, port_free, quiet_settings
 
 
 def test_pick_port_steps_over_a_busy_port():
@@ -25,3 +26,13 @@ def test_missing_root_is_a_clear_error(tmp_path):
     r = subprocess.run([sys.executable, "-m", "aisys", "lab", "--no-browser", "--root", str(tmp_path / "nope")],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "no such folder" in r.stderr
+
+
+def test_the_news_pop_up_is_turned_off_and_other_overrides_are_kept(tmp_path):
+    path = tmp_path / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"@jupyterlab/apputils-extension:themes": {"theme": "JupyterLab Dark"}}))
+    assert quiet_settings(tmp_path) == path
+    settings = json.loads(path.read_text())
+    assert settings["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+    assert settings["@jupyterlab/apputils-extension:themes"] == {"theme": "JupyterLab Dark"}

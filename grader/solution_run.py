@@ -1,4 +1,4 @@
-"""Run notebooks with nbclient: refresh a solution's stored check outputs, or make reference outputs for a seed."""
+"""Trusted runs of solution notebooks (nbclient, no limits): refresh stored check outputs, make reference outputs."""
 
 import os
 from pathlib import Path

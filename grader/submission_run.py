@@ -1,4 +1,4 @@
-"""Run a graded notebook through pytest + nbval in a child process, with limits, and collect each cell's result."""
+"""A submission's grading run: pytest + nbval in a child process under limits, each cell's result collected."""
 
 import json
 import os
