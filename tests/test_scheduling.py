@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from aisys.scheduling import (FIFO, Cluster, Job, Policy, PolicyError, TraceError, jain, load_csv, load_philly,
-                              load_policy, save_csv, simulate, synthetic)
+from aisys.scheduling import (FIFO, Cluster, DurationHidden, Job, Policy, PolicyError, TraceError, jain, load_csv,
+                              load_philly, load_policy, save_csv, simulate, synthetic, worst_fit)
 from tests.conftest import REPO
 
 SHIPPED = REPO / "datasets" / "philly_synthetic.csv"
@@ -135,6 +135,72 @@ def test_ticks_call_the_policy_between_events():
 
     simulate(jobs_of((0, 7, 1)), Cluster(1, 1), Ticker())
     assert calls == [0, 2, 4, 6, 7]
+
+
+class Blind(Policy):
+    """Least attained service first, without durations: preempts for the job with the least service."""
+
+    name = "blind"
+    knows_durations = False
+    tick = 1.0
+
+    def __init__(self, peek=None):
+        self.peek, self.seen = peek, []
+
+    def on_arrival(self, sim, job):
+        self.seen.append(("arrival", job.job_id, job in sim.waiting))
+
+    def on_completion(self, sim, job):
+        self.seen.append(("completion", job.job_id, job.end_time))
+
+    def schedule(self, sim):
+        if self.peek:
+            self.peek(sim)
+        for job in sorted([*sim.running, *sim.waiting], key=lambda j: (sim.attained(j), j.submit_time))[1:]:
+            if job in sim.running:
+                sim.preempt(job)
+        for job in sorted(sim.waiting, key=lambda j: (sim.attained(j), j.submit_time)):
+            sim.start(job)
+
+
+def test_a_policy_that_does_not_know_durations_sees_jobs_without_them():
+    policy = Blind()
+    result = simulate(jobs_of((0, 3, 1), (1, 1, 1)), Cluster(1, 1), policy)
+    assert {j.job_id: j.end_time for j in result.jobs} == {"j0": 4.0, "j1": 2.0}  # attained service, not durations
+    assert ("arrival", "j1", True) in policy.seen and ("completion", "j1", 2.0) in policy.seen
+    for peek in (lambda sim: [j.duration for j in sim.waiting], lambda sim: [sim.remaining(j) for j in sim.waiting],
+                 lambda sim: [j.remaining for j in sim.jobs], lambda sim: [j.gpu_seconds for j in sim.waiting]):
+        with pytest.raises(DurationHidden, match="a LAS policy may not know a job's duration: policy blind"):
+            simulate(jobs_of((0, 3, 1)), Cluster(1, 1), Blind(peek))
+    with pytest.raises(AttributeError, match="may not set job.duration"):
+        simulate(jobs_of((0, 3, 1)), Cluster(1, 1), Blind(lambda sim: setattr(next(iter(sim.waiting)), "duration", 1)))
+
+
+def test_a_placement_function_places_what_the_policy_starts():
+    jobs = jobs_of((0, 10, 1), (0, 10, 1), (0, 10, 1), (1, 10, 8))
+    spread = simulate(jobs, Cluster(4, 8), FIFO(), place=worst_fit)
+    nodes = {s[0]: s[1] for s in spread.segments}
+    assert [nodes[f"j{i}"] for i in range(3)] == [0, 1, 2] and nodes["j3"] == 3  # spread; the 8-GPU job gets node 3
+    packed = simulate(jobs, Cluster(4, 8), FIFO())
+    assert len({s[1] for s in packed.segments if s[0] != "j3"}) == 1  # the default packs them on one node
+
+    def wrong(cluster, job):
+        return {0: job.num_gpus + 1}
+
+    with pytest.raises(PolicyError, match="placement wrong .under policy fifo. started job j0 with 2 GPUs"):
+        simulate(jobs_of((0, 1, 1)), Cluster(1, 8), FIFO(), place=wrong)
+
+
+def test_worst_fit_spreads_and_takes_whole_nodes_for_big_jobs():
+    c = Cluster(3, 8)
+    c.take(0, 2)
+    c.take(1, 6)
+    assert worst_fit(c, Job("a", 0, 1, 2)) == {2: 2}
+    assert worst_fit(c, Job("b", 0, 1, 16)) is None  # only node 2 is whole
+    assert worst_fit(c, Job("c", 0, 1, 12)) is None  # not a multiple of the node size
+    c.give(0, 2)
+    assert worst_fit(c, Job("d", 0, 1, 16, cpus=64)) == {0: 8, 2: 8}
+    assert worst_fit(c, Job("e", 0, 1, 1, cpus=200)) is None
 
 
 def test_fragmentation_counts_free_gpus_no_waiting_job_can_use():

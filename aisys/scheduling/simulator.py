@@ -15,12 +15,109 @@ class PolicyError(RuntimeError):
     """A policy asked for something the cluster cannot do; the message names the policy, job and resources."""
 
 
+class DurationHidden(AttributeError):
+    """A policy that does not know durations (knows_durations = False) read a job's duration or remaining time."""
+
+
+HIDDEN = ("duration", "remaining", "gpu_seconds")
+
+
+class JobView:
+    """A job as a policy that does not know durations sees it: every field but duration and remaining time."""
+
+    __slots__ = ("job", "_policy")
+
+    def __init__(self, job, policy):
+        self.job, self._policy = job, policy
+
+    def __getattr__(self, name):
+        if name in HIDDEN:
+            raise DurationHidden(
+                f"a LAS policy may not know a job's duration: policy {self._policy} has knows_durations = False, so "
+                f"job.{name} is hidden (use sim.attained(job), the service the job has had so far)")
+        return getattr(self.job, name)
+
+    def __setattr__(self, name, value):
+        if name in JobView.__slots__:
+            object.__setattr__(self, name, value)
+        else:
+            raise AttributeError(f"job {self.job.job_id} is the simulator's record: a policy may not set job.{name}")
+
+    def __repr__(self):
+        j = self.job
+        return f"JobView({j.job_id!r}, submit_time={j.submit_time!r}, num_gpus={j.num_gpus!r}, user={j.user!r}, vc={j.vc!r})"
+
+
+class _Views:
+    """A live, read-only view of the simulator's waiting or running jobs (a dict of Jobs) as JobViews."""
+
+    __slots__ = ("jobs", "view")
+
+    def __init__(self, jobs, view):
+        self.jobs, self.view = jobs, view
+
+    def __iter__(self):
+        view = self.view
+        return (view(j) for j in list(self.jobs))
+
+    def __len__(self):
+        return len(self.jobs)
+
+    def __bool__(self):
+        return bool(self.jobs)
+
+    def __contains__(self, job):
+        return getattr(job, "job", job) in self.jobs
+
+
+class BlindSimulator:
+    """The simulator as a policy with knows_durations = False sees it: jobs as JobViews, no remaining times."""
+
+    def __init__(self, sim):
+        self._sim, self._views = sim, {}
+        self.waiting, self.running = _Views(sim.waiting, self.view), _Views(sim.running, self.view)
+        self.finished = _Views(sim.finished, self.view)
+
+    def view(self, job):
+        """The one JobView of job."""
+        v = self._views.get(job)
+        if v is None:
+            v = self._views[job] = JobView(job, self._sim.policy_name)
+        return v
+
+    def __getattr__(self, name):
+        if name == "jobs":
+            return [self.view(j) for j in self._sim.jobs]
+        return getattr(self._sim, name)
+
+    def remaining(self, job):
+        """Hidden: a policy that does not know durations cannot know the remaining time either."""
+        return self.view(getattr(job, "job", job)).remaining
+
+    def attained(self, job):
+        return self._sim.attained(getattr(job, "job", job))
+
+    def held(self, job):
+        return self._sim.held(getattr(job, "job", job))
+
+    def start(self, job, placement=None):
+        return self._sim.start(getattr(job, "job", job), placement)
+
+    def reserve(self, job, placement):
+        return self._sim.reserve(getattr(job, "job", job), placement)
+
+    def preempt(self, job):
+        return self._sim.preempt(getattr(job, "job", job))
+
+
 class Policy(abc.ABC):
     """A scheduling policy: schedule(sim) runs after each batch of simultaneous events (and every `tick` seconds
     when tick is set) and starts, preempts or reserves jobs through the simulator."""
 
     name = None
     tick = None
+    knows_durations = True  # False: the policy sees jobs without duration or remaining time (JobView), as a real
+    #                         scheduler does; reading them raises DurationHidden
 
     def on_arrival(self, sim, job):
         """A job entered sim.waiting (hook for policies that keep their own queues)."""
@@ -36,8 +133,8 @@ class Policy(abc.ABC):
 class Simulator:
     """One run of a policy over a trace on a cluster; the policy reads the state below and calls the methods."""
 
-    def __init__(self, jobs, cluster, policy):
-        self.cluster, self.policy = cluster, policy
+    def __init__(self, jobs, cluster, policy, place=None):
+        self.cluster, self.policy, self.place = cluster, policy, place
         self.policy_name = policy.name or type(policy).__name__
         self.jobs = [dataclasses.replace(j, remaining=j.duration, placement={}) for j in jobs]
         total_gpus = cluster.total_gpus
@@ -68,6 +165,8 @@ class Simulator:
         self.segments = []  # [job_id, node, gpu slot, start, end]
         self.timeline = ([], [], [])  # times, busy GPUs, allocated GPUs (after each scheduling round)
         self.busy_integral = self.fragmentation_integral = 0.0
+        # what the policy is handed: this simulator, or a view without durations for a policy that may not know them
+        self.face = self if policy.knows_durations else BlindSimulator(self)
 
     # --- what a policy may ask -------------------------------------------------------------------------------
     def remaining(self, job):
@@ -84,16 +183,22 @@ class Simulator:
 
     # --- what a policy may do --------------------------------------------------------------------------------
     def start(self, job, placement=None):
-        """Run a waiting job on placement {node: GPUs} (with what it has reserved), or on the default placement;
-        return False when placement is None and the job does not fit now."""
+        """Run a waiting job on placement {node: GPUs} (with what it has reserved), or on the default placement (the
+        simulator's place(cluster, job) function when it has one, else best fit); return False when placement is None
+        and the job does not fit now."""
         self._must_wait(job, "start")
         need = job.num_gpus - self.held(job)
+        chooser = f"policy {self.policy_name}"
         if placement is None:
-            placement = self.cluster.place(need, job.cpus * need / job.num_gpus, job.mem_gb * need / job.num_gpus)
+            if self.place is not None and need == job.num_gpus:
+                placement = self.place(self.cluster, job)
+                chooser = f"placement {getattr(self.place, '__name__', self.place)} (under policy {self.policy_name})"
+            else:
+                placement = self.cluster.place(need, job.cpus * need / job.num_gpus, job.mem_gb * need / job.num_gpus)
             if placement is None:
                 return False
-        elif sum(placement.values()) != need:
-            raise PolicyError(f"policy {self.policy_name} started job {job.job_id} with {sum(placement.values())} GPUs "
+        if sum(placement.values()) != need:
+            raise PolicyError(f"{chooser} started job {job.job_id} with {sum(placement.values())} GPUs "
                               f"{placement} (+{self.held(job)} reserved) but it needs {job.num_gpus}")
         self._take(job, placement, "start")
         self._run(job)
@@ -189,7 +294,8 @@ class Simulator:
         self.busy_gpus -= job.num_gpus
         self._release(job)
         self.finished.append(job)
-        self.policy.on_completion(self, job)
+        face = self.face
+        self.policy.on_completion(face, job if face is self else face.view(job))
 
     def _advance(self, t):
         """Account for the time from now to t, then move the clock."""
@@ -216,6 +322,8 @@ class Simulator:
         tick = self.policy.tick
         next_tick = tick if tick else math.inf
         events, deadlock = self._events, None
+        face = self.face
+        arrived = self.policy.on_arrival if face is self else lambda sim, job: self.policy.on_arrival(sim, face.view(job))
         times, busy, allocated = self.timeline
         while True:
             t = min(jobs[i].submit_time if i < n else math.inf, events[0][0] if events else math.inf)
@@ -231,12 +339,12 @@ class Simulator:
                     self._finish(job)
             while i < n and jobs[i].submit_time <= t:
                 self._enqueue(jobs[i])
-                self.policy.on_arrival(self, jobs[i])
+                arrived(face, jobs[i])
                 i += 1
             if tick is not None:
                 while next_tick <= t:
                     next_tick += tick
-            self.policy.schedule(self)
+            self.policy.schedule(face)
             times.append(t)
             busy.append(self.busy_gpus)
             allocated.append(self.busy_gpus + self.reserved_gpus)
@@ -249,6 +357,8 @@ class Simulator:
         return Result(self, deadlock)
 
 
-def simulate(jobs, cluster, policy):
-    """Run policy over jobs on cluster; return the Result (metrics, timeline, segments)."""
-    return Simulator(jobs, cluster, policy).run()
+def simulate(jobs, cluster, policy, place=None):
+    """Run policy over jobs on cluster; return the Result (metrics, timeline, segments). place(cluster, job), when
+    given, chooses {node: GPUs} for every job the policy starts without a placement of its own (None: it does not
+    fit now); without it the simulator places by best fit."""
+    return Simulator(jobs, cluster, policy, place).run()
