@@ -14,7 +14,7 @@ import traceback
 import numpy
 import torch
 
-from aisys.protocol import FAIL, PASS, SEED_VARIABLE, verdict_line
+from aisys.protocol import FAIL, PASS, SEED_VARIABLE, environment_line, verdict_line
 
 _print = builtins.print
 ORIGINALS = {  # what a check relies on, as it was when aisys was imported (before any student code ran)
@@ -97,3 +97,12 @@ def check(check_id):
         return error is None
 
     return run
+
+
+def announce_environment():
+    """Print where a graded notebook runs (device, GPU, versions), so that its report can say so."""
+    from aisys.envinfo import env_report
+
+    table = env_report().as_dict()
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    _print(environment_line({"device": device, **{k: str(table[k]) for k in ("GPU", "CUDA", "Python", "torch", "triton")}}))

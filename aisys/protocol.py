@@ -1,5 +1,6 @@
 """The check protocol shared by the checks in a kernel and the grader outside it (torch-free on purpose)."""
 
+import json
 import re
 
 SEED_VARIABLE = "AISYS_CHECK_SEED"  # the grading seed hidden inputs are drawn from, set by the grader per run
@@ -25,3 +26,19 @@ def parse(text):
             hints = [l.strip()[len(HINT.strip()) + 1:] for l in lines[n + 1:] if l.startswith(HINT)]
             return m.group(1), m.group(2), " ".join(hints)
     return None
+
+
+ENVIRONMENT = "aisys grading environment: "  # the first line a graded kernel prints: where the notebook ran
+
+
+def environment_line(info):
+    """The line a graded kernel prints about its device and versions."""
+    return ENVIRONMENT + json.dumps(info, sort_keys=True)
+
+
+def parse_environment(text):
+    """The {item: value} a graded kernel printed about itself, or {} when it printed nothing."""
+    for line in text.splitlines():
+        if line.startswith(ENVIRONMENT):
+            return json.loads(line[len(ENVIRONMENT):])
+    return {}

@@ -17,7 +17,7 @@ def main(argv=None):
         s.add_argument("--seed", type=int, default=0, help="seed of the checks' hidden inputs (default 0)")
         s.add_argument("--lab", default=None, help="the lab, when the notebook does not say (e.g. ch01_end_to_end, or ch01)")
         s.add_argument("--solutions", default=None, help="folder of solution notebooks (default: solutions/)")
-        s.add_argument("--memory-gb", type=float, default=8.0, help="address-space limit of the kernel (default 8)")
+        s.add_argument("--memory-gb", type=float, default=8.0, help="data-memory limit (RLIMIT_DATA) of the kernel in GiB (default 8)")
 
     c = sub.add_parser("check", help="grade your own notebook and print what each check says")
     c.add_argument("notebook")
@@ -66,6 +66,9 @@ def print_report(report):
     print(Table(f"{report.lab}: {report.score:g} / {report.max_score:g} points", ["check", "points", "status", "feedback"], rows))
     for err in report.errors:
         print(f"note: {err}")
+    if report.environment:
+        env = report.environment
+        print(f"ran on: {env.get('device')} ({env.get('GPU')}), torch {env.get('torch')}, triton {env.get('triton')}")
     if report.answers:
         blank = [a.id for a in report.answers if not a.text]
         print(f"written answers: {len(report.answers) - len(blank)} of {len(report.answers)} answered, worth "

@@ -6,7 +6,7 @@ from nbformat.v4 import new_code_cell
 from grader.notebook import BEGIN, END, NotebookError, check_meta, has_solution, lab_of, new_check_cell
 
 PREAMBLE = ("import aisys.checks  # inserted by the grader before any student code: "
-            "the checks keep the original print, allclose and friends")
+            "the checks keep the original print, allclose and friends\naisys.checks.announce_environment()")
 
 
 def skeleton(cell):

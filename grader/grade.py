@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from grader.assemble import assemble, match, recognise
-from aisys.protocol import PASS, parse
+from aisys.protocol import PASS, parse, parse_environment
 from grader.nbval_plugin import KERNEL_DIED
 from grader.notebook import NotebookError, answers, checks, dumps, read, split_answer, student_answer
 from grader.reference import reference_outputs
@@ -55,6 +55,7 @@ class Report:
     errors: list = field(default_factory=list)
     seconds: float = 0.0
     answers: list = field(default_factory=list)
+    environment: dict = field(default_factory=dict)  # where the notebook ran: device, GPU, CUDA, versions
 
     @property
     def written_score(self):
@@ -152,7 +153,8 @@ def grade(path, lab=None, seed=0, cell_timeout=60, solutions_dir=SOLUTIONS, cach
         records, stopped = run_cells(nb_path, seed, cell_timeout, limit, threads=threads, memory_gib=memory_gib)
     by_check = {r["check"]: r for r in records if r["check"]}
     report = Report(lab=lab, submission=str(path), seed=seed, errors=errors + cell_problems(records, cell_timeout),
-                    answers=written_answers(solution, submission))
+                    answers=written_answers(solution, submission),
+                    environment=next((parse_environment(r["text"]) for r in records if r["cell"] == 0), {}))
     if stopped:
         report.errors.append(f"grading stopped after {limit:g} s in all")
     for _, cid, points in checks(solution):

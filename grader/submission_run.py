@@ -40,8 +40,8 @@ def run_cells(notebook, seed, cell_timeout, total_timeout, threads=None, memory_
     proc = subprocess.Popen(cmd, cwd=notebook.parent, env=env, pass_fds=(write_end,), start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.close(write_end)
-    limit = int(memory_gib * 2**30)  # address space of pytest, inherited by the kernel it starts next
-    resource.prlimit(proc.pid, resource.RLIMIT_AS, (limit, limit))
+    limit = int(memory_gib * 2**30)  # data memory of pytest, inherited by the kernel it starts next; not the
+    resource.prlimit(proc.pid, resource.RLIMIT_DATA, (limit, limit))  # address space, which hides CUDA
     records = []
 
     def collect():

@@ -178,7 +178,8 @@ def test_cli_grade_writes_the_documented_json(lab, tmp_path):
     r = cli("grade", str(path), "--solutions", str(lab / "solutions"), "--json", str(tmp_path / "r.json"))
     assert r.returncode == 0, r.stderr
     report = json.loads((tmp_path / "r.json").read_text())
-    assert {"lab", "score", "max_score", "checks", "errors"} <= set(report)
+    assert {"lab", "score", "max_score", "checks", "errors", "answers", "environment"} <= set(report)
+    assert report["environment"]["device"] == "cpu" and report["environment"]["torch"].startswith("2.")
     assert set(report["checks"][0]) == {"id", "points", "max_points", "status", "feedback"}
     assert report["score"] == report["max_score"] == FULL
 

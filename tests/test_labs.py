@@ -3,12 +3,13 @@
 import pytest
 
 from grader.grade import grade
-from grader.notebook import checks, read, validate
+from grader.notebook import answers, checks, read, validate
 from grader.release import stale
 from tests.conftest import REPO
 
 SOLUTIONS = sorted((REPO / "solutions").glob("*.ipynb"))
-MIN_CHECKS = {"ch01_end_to_end.ipynb": 6, "ch04_kernels.ipynb": 10, "ch06_distributed.ipynb": 10,
+MIN_CHECKS = {"ch01_end_to_end.ipynb": 6, "ch04_kernels.ipynb": 10, "ch06a_data_parallel.ipynb": 7,
+              "ch06b_model_parallel.ipynb": 6,
               "ch07_scheduling.ipynb": 10}
 
 
@@ -32,6 +33,14 @@ def test_solution_format_and_stored_check_outputs(path):
         text = "".join(o.get("text", "") for o in nb.cells[i].outputs)
         # nbval compares only stored outputs: a check without one would pass whatever the student writes.
         assert text.startswith(f"PASS [{cid}]"), f"{path.name} cell {i} ({cid}) has no stored PASS output: run 'make solutions'"
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
+def test_a_lab_asks_for_written_answers_and_ends_with_the_report(path):
+    nb = read(path)
+    assert len(answers(nb)) >= 3, f"{path.name}: ask two or three questions after each measured section"
+    last = [c for c in nb.cells if c.cell_type == "code"][-1].source
+    assert "report.save(" in last, f"{path.name}: the last code cell must write the report with aisys.report.save"
 
 
 @pytest.mark.notebook
