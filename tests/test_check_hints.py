@@ -101,9 +101,32 @@ MISTAKES = {
         ], "update usage on start and on completion"),
     ("ch07_scheduling", "capacity without reclaiming"): (
         "ch07-capacity", [
-            ("                if not victims:\n                    break",
-             "                break"),
+            ("                node = reclaimable_node(job)\n",
+             "                node = None\n"),
         ], "preempt borrowed jobs to reclaim"),
+    ("ch07_scheduling", "capacity that preempts borrowers on any node"): (
+        "ch07-capacity", [
+            ("                node = reclaimable_node(job)\n                if node is None:\n"
+             "                    continue  # stopping borrowers would not make it fit on one node: stop none\n"
+             "                for victim in [j for j in reversed(self.borrowed) if j.vc != job.vc and node in j.placement]:",
+             "                for victim in [j for j in reversed(self.borrowed) if j.vc != job.vc]:"),
+        ], "a useless preemption"),
+    ("ch07_scheduling", "LAS that reads the duration"): (
+        "ch07-las", [
+            ("key=lambda j: (self.queue(sim, j), j.submit_time)",
+             "key=lambda j: j.duration"),
+        ], "a LAS policy may not know a job's duration"),
+    ("ch07_scheduling", "LAS that preempts within a queue"): (
+        "ch07-las", [
+            ("key=lambda j: (self.queue(sim, j), j.submit_time)",
+             "key=lambda j: (self.queue(sim, j), sim.attained(j), j.submit_time)"),
+        ], "run in arrival order and do not preempt each other"),
+    ("ch07_scheduling", "DRF that stops at the first blocked user"): (
+        "ch07-drf", [
+            ("            if all(used[r] + demands[u][r] <= capacity[r] + 1e-9 for r in range(len(capacity))):",
+             "            if not all(used[r] + demands[u][r] <= capacity[r] + 1e-9 for r in range(len(capacity))):\n"
+             "                return tasks\n            if True:"),
+        ], "stopped at the first user that was blocked"),
     ("ch07_scheduling", "placement that ignores CPUs"): (
         "ch07-placement", [
             ("cluster.fits(node, n, job.cpus, job.mem_gb)]\n        return {min",
