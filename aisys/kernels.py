@@ -1,5 +1,8 @@
 """Run, check and benchmark kernels the same way on CPU (Triton's interpreter) and GPU (compiled Triton)."""
 
+import platform
+import subprocess
+
 import torch
 
 from aisys.bench import Timing, measure
@@ -49,6 +52,40 @@ def peaks(n_gemm=None, copy_mib=None):
     return {"flops": flops, "bandwidth": bandwidth, "dtype": str(dtype).replace("torch.", "")}
 
 
+# name, vector registers, fp32 lanes per register; the first whose feature this CPU has
+SIMD = [("avx512f", "AVX-512", 32, 16), ("avx2", "AVX2", 16, 8), ("asimd", "NEON", 32, 4), ("neon", "NEON", 32, 4)]
+
+
+def cpu_features():
+    """This CPU's feature flags, lowercased: /proc/cpuinfo on Linux, sysctl on macOS, empty where neither answers."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            return {w.lower() for line in f if line.lower().startswith(("flags", "features")) for w in line.split(":", 1)[1].split()}
+    except OSError:
+        pass
+    if platform.system() == "Darwin":
+        if platform.machine() == "arm64":
+            return {"asimd"}
+        try:
+            out = subprocess.run(["sysctl", "-n", "machdep.cpu.features", "machdep.cpu.leaf7_features"],
+                                 capture_output=True, text=True, timeout=5).stdout
+            return {w.lower() for w in out.split()}  # e.g. AVX2 and AVX512F in leaf7_features
+        except (OSError, subprocess.SubprocessError):
+            return set()
+    return set()
+
+
+def simd(features=None):
+    """This CPU's fp32 vector registers as {'isa', 'registers', 'lanes'}: how many there are and floats in each."""
+    features = cpu_features() if features is None else {f.lower() for f in features}
+    for flag, isa, registers, lanes in SIMD:
+        if flag in features:
+            return {"isa": isa, "registers": registers, "lanes": lanes}
+    if platform.machine().lower() in ("arm64", "aarch64"):
+        return {"isa": "NEON", "registers": 32, "lanes": 4}
+    return {"isa": "SSE", "registers": 16, "lanes": 4}  # every x86-64 CPU has 16 xmm registers of 4 floats
+
+
 def roofline(points, peak_flops, peak_bandwidth, ax=None, title="Roofline"):
     """Plot the roofline min(peak, intensity x bandwidth) and {name: (FLOP/byte, achieved FLOP/s)} on it."""
     import matplotlib.pyplot as plt
@@ -71,11 +108,18 @@ def roofline(points, peak_flops, peak_bandwidth, ax=None, title="Roofline"):
 
 def sweep(candidates, sizes, work, unit="GB/s", xlabel="size", title="", plot=True):
     """perf_report-style sweep: {name: make(size) -> zero-arg fn}, work(size) in bytes or FLOPs; Table (and plot)."""
+    from aisys.notriton import TritonUnavailable
+
     scale = {"GB/s": 1e9, "GFLOP/s": 1e9, "TFLOP/s": 1e12}[unit]
     rates = {name: [] for name in candidates}
     for size in sizes:
-        for name, make in candidates.items():
-            rates[name].append(bench(make(size), name).rate(work(size)) / scale)
+        for name, make in list(candidates.items()):
+            try:
+                rates[name].append(bench(make(size), name).rate(work(size)) / scale)
+            except TritonUnavailable as e:  # a Triton kernel on a machine without Triton: sweep the others
+                print(f"{name}: skipped ({e})")
+                candidates = {k: v for k, v in candidates.items() if k != name}
+                del rates[name]
     table = Table(title or f"{unit} by {xlabel}", [xlabel, *candidates],
                   [(s, *[rates[n][i] for n in candidates]) for i, s in enumerate(sizes)])
     if plot:

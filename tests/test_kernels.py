@@ -105,3 +105,84 @@ def test_sweep_and_roofline():
 def test_peaks_are_positive_and_plausible():
     pk = kernels.peaks(n_gemm=256, copy_mib=8)
     assert pk["flops"] > 1e8 and pk["bandwidth"] > 1e8
+
+
+def test_simd_reads_the_register_file_from_the_cpu_flags():
+    assert kernels.simd(["fpu", "avx2", "avx512f"]) == {"isa": "AVX-512", "registers": 32, "lanes": 16}
+    assert kernels.simd(["avx", "avx2", "fma"]) == {"isa": "AVX2", "registers": 16, "lanes": 8}
+    assert kernels.simd(["fp", "asimd"]) == {"isa": "NEON", "registers": 32, "lanes": 4}
+    here = kernels.simd()
+    assert here["registers"] in (16, 32) and here["lanes"] in (4, 8, 16)
+
+
+def test_a_sweep_leaves_out_a_kernel_that_needs_triton(capsys):
+    from aisys.notriton import triton
+
+    @triton.jit
+    def kernel(x_ptr, n):
+        pass
+
+    table = kernels.sweep({"triton": lambda n: (lambda: kernel[(1,)](n)), "torch": lambda n: (lambda t=torch.ones(n): t + t)},
+                          [100], work=lambda n: 4 * n, plot=False)
+    assert table.columns == ["size", "torch"] and "Linux" in capsys.readouterr().out
+
+
+def test_without_triton_kernels_define_and_launching_one_says_why():
+    from aisys.notriton import TritonUnavailable, tl, triton
+
+    @triton.autotune(configs=[triton.Config({"BLOCK": 8})], key=["n"], do_bench=None)
+    @triton.jit
+    def kernel(x_ptr, n, BLOCK: tl.constexpr, ACC: tl.constexpr):
+        pass
+
+    assert triton.cdiv(10, 4) == 3 and triton.next_power_of_2(33) == 64 and not triton.available
+    with pytest.raises(TritonUnavailable, match="Linux or in WSL"):
+        kernel[(1,)](None, 8, ACC=tl.float32)
+
+
+def test_a_cpp_source_builds_once_and_runs_on_tensors(tmp_path, monkeypatch):
+    from aisys import cpp
+
+    if cpp.compiler() is None:
+        pytest.skip("no C++ compiler")
+    monkeypatch.setenv("AISYS_CACHE", str(tmp_path))
+    source = 'extern "C" void twice(int n, const float* x, float* y) { for (int i = 0; i < n; ++i) y[i] = 2 * x[i]; }'
+    lib = cpp.build(source, "twice")
+    x, y = torch.arange(5.0), torch.zeros(5)
+    lib.twice(5, cpp.floats(x), cpp.floats(y))
+    assert y.tolist() == [0.0, 2.0, 4.0, 6.0, 8.0]
+    assert len(list((tmp_path / "cpp").glob("twice-*.so"))) == 1
+    cpp.build(source, "twice")  # cached: no second file
+    assert len(list((tmp_path / "cpp").glob("twice-*.so"))) == 1
+    with pytest.raises(cpp.BuildError, match="does not compile"):
+        cpp.build("this is not C++", "broken")
+
+
+def test_opcount_counts_products_and_their_traffic():
+    import torch.nn.functional as F
+    from aisys import opcount
+
+    assert opcount.count(torch.matmul, (5, 7), (7, 3)) == (2 * 5 * 7 * 3, 4 * (35 + 21 + 15))
+    flops, nbytes = opcount.count(lambda x, w: F.conv2d(x, w, padding=1), (2, 3, 8, 9), (4, 3, 3, 3))
+    assert flops == 2 * 2 * 4 * 8 * 9 * 3 * 9 and nbytes == 4 * (2 * 3 * 72 + 4 * 27 + 2 * 4 * 72)
+    att = lambda q, k, v: torch.softmax(q @ k.transpose(1, 2), -1) @ v  # the softmax adds no FLOPs and no traffic
+    assert opcount.count(att, (2, 16, 8), (2, 16, 8), (2, 16, 8)) == (4 * 2 * 16 * 16 * 8, 4 * (4 * 2 * 16 * 8 + 2 * 2 * 256))
+
+
+def test_grouped_order_loads_fewer_tiles_than_row_major_under_lru():
+    from aisys import tilecache
+
+    @triton.jit
+    def grouped(pid, num_pid_m, num_pid_n, GROUP: tl.constexpr):
+        width = GROUP * num_pid_n
+        first_m = (pid // width) * GROUP
+        size = min(num_pid_m - first_m, GROUP)
+        return first_m + (pid % width) % size, (pid % width) // size
+
+    order = tilecache.launch_order(grouped, 12, 12, 4)
+    assert tilecache.tile_loads(tilecache.row_major(12, 12), 12, 12, 4, 24) == 12 * 4 + 144 * 4
+    assert tilecache.tile_loads(order, 12, 12, 4, 24) == 3 * (16 + 48)
+    with pytest.raises(ValueError, match="both get tile"):
+        tilecache.check_order([(0, 0), (0, 0)], 1, 2)
+    with pytest.raises(ValueError, match="outside"):
+        tilecache.check_order([(0, 0), (1, 0)], 1, 2)
