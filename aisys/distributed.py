@@ -28,6 +28,13 @@ class RankError(RuntimeError):
         super().__init__(message)
         self.rank, self.cause = rank, cause  # the rank that failed first, and its cause in one line
 
+    @property
+    def deadlocked(self):
+        """Whether the first failure was a hang: the launcher's deadline, or a collective's own timeout (gloo's
+        "Timed out waiting ... for send/recv operation"), rather than an exception of the rank's own code."""
+        why = (self.cause or "").lower()
+        return "did not finish within" in why or "timed out" in why
+
 
 def free_port(host="127.0.0.1"):
     """A TCP port that is free on host right now."""
@@ -68,6 +75,55 @@ def completed(value):
     fut = torch.futures.Future()
     fut.set_result(value)
     return fut
+
+
+class Bucket:
+    """A stand-in for DDP's GradBucket, to call a communication hook directly: hook(state, Bucket(i, tensor)).
+
+    buffer() is the flat gradient tensor the hook averages in place; index() the bucket's number."""
+
+    def __init__(self, index, tensor):
+        self._index, self._tensor = index, tensor
+
+    def buffer(self):
+        return self._tensor
+
+    def index(self):
+        return self._index
+
+    def is_last(self):
+        return False
+
+
+def shard_order(n, world_size, seed=0, epoch=0):
+    """The sample indices each rank takes, in order, in one epoch of a shuffling DistributedSampler over n samples
+    (what the checks compare a student's loader with)."""
+    from torch.utils.data import DistributedSampler
+
+    shards = []
+    for r in range(world_size):
+        sampler = DistributedSampler(range(n), num_replicas=world_size, rank=r, shuffle=True, seed=seed)
+        sampler.set_epoch(epoch)
+        shards.append(list(sampler))
+    return shards
+
+
+def sharded_sgd(model, x, y, world_size, epochs, global_batch, lr, seed=0, reshuffle=True):
+    """One process doing what data-parallel SGD on world_size ranks does with DistributedSampler shards: each step
+    the mean of the ranks' mean cross-entropy losses. reshuffle=False deals every epoch as epoch 0. Returns the
+    state dict (model is trained in place)."""
+    import torch.nn.functional as F
+
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    per_rank = global_batch // world_size
+    for epoch in range(epochs):
+        shards = shard_order(len(x), world_size, seed, epoch if reshuffle else 0)
+        for i in range(0, len(shards[0]), per_rank):
+            opt.zero_grad()
+            losses = [F.cross_entropy(model(x[s[i:i + per_rank]]), y[s[i:i + per_rank]]) for s in shards]
+            (sum(losses) / world_size).backward()
+            opt.step()
+    return model.state_dict()
 
 
 def timed(fn, repeat=5, warmup=1):

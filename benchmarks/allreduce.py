@@ -1,4 +1,4 @@
-"""The ch06 solution's ring all-reduce against gloo's all_reduce and a naive one, 4 ranks, interleaved timing.
+"""The ch06a solution's ring all-reduce against gloo's all_reduce and a naive one, 4 ranks, interleaved timing.
 
 Run: python benchmarks/allreduce.py [--numel 16777216] [--ranks 4] [--repeat 7]   (target: ring >= 0.8x gloo)
 """
@@ -9,7 +9,7 @@ from pathlib import Path
 from aisys.distributed import launch
 from grader.notebook import definitions, read
 
-SOLUTION = Path(__file__).resolve().parent.parent / "solutions" / "ch06_distributed.ipynb"
+SOLUTION = Path(__file__).resolve().parent.parent / "solutions" / "ch06a_data_parallel.ipynb"
 
 
 def main():

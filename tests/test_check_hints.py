@@ -7,56 +7,287 @@ from tests.lab_cells import check_output
 
 # (lab, mistake): (check id, [(text in the solution, what the mistake writes instead)], words the hint must say)
 MISTAKES = {
-    ("ch06_distributed", "ring wrong for ragged sizes"): (
+    ("ch04_kernels", "FLOPs counted as multiply-adds"): (
+        "ch04-costs", [
+            ("return 2 * m * n * k, 4 * (m * k + k * n + m * n)",
+             "return m * n * k, 4 * (m * k + k * n + m * n)"),
+        ], "a multiply-add is 2 FLOPs"),
+    ("ch04_kernels", "bytes counted in elements"): (
+        "ch04-costs", [
+            ("return 2 * m * n * k, 4 * (m * k + k * n + m * n)",
+             "return 2 * m * n * k, m * k + k * n + m * n"),
+        ], "an fp32 element is 4 bytes"),
+    ("ch04_kernels", "a register block that spills"): (
+        "ch04-register-block", [
+            ("mr = (registers - nv - 1) // nv",
+             "mr = registers // nv"),
+        ], "it would spill"),
+    ("ch04_kernels", "a micro-kernel that stores its whole block"): (
+        "ch04-micro", [
+            ("for (int i = 0; i < mr; ++i)\n        for (int j = 0; j < nr; ++j)",
+             "for (int i = 0; i < MR; ++i)\n        for (int j = 0; j < NR; ++j)"),
+        ], "outside its"),
+    ("ch04_kernels", "a micro-kernel that overwrites C"): (
+        "ch04-micro", [
+            ("c[i * ldc + j] += acc",
+             "c[i * ldc + j] = acc"),
+        ], "must add into C"),
+    ("ch04_kernels", "a packed GEMM whose edge blocks write past C"): (
+        "ch04-cpp-gemm", [
+            ("for (int i = 0; i < mr; ++i)\n        for (int j = 0; j < nr; ++j)",
+             "for (int i = 0; i < MR; ++i)\n        for (int j = 0; j < NR; ++j)"),
+        ], "past the ends of C"),
+    ("ch04_kernels", "a scalar micro-kernel"): (
+        "ch04-cpp-speed", [
+            ("        vf bv[NV];\n        for (int v = 0; v < NV; ++v) bv[v] = *(const vf*)(b + p * NR + v * VF);\n"
+             "        for (int i = 0; i < MR; ++i) {\n            const float ai = a[p * MR + i];\n"
+             "            for (int v = 0; v < NV; ++v) acc[i][v] += ai * bv[v];\n        }\n",
+             ""),
+            ("        for (int j = 0; j < nr; ++j) c[i * ldc + j] += acc[i][j / VF][j % VF];",
+             "        for (int j = 0; j < nr; ++j) {\n            float s = 0;\n"
+             "            for (int p = 0; p < kc; ++p) s += a[p * MR + i] * b[p * NR + j];\n"
+             "            c[i * ldc + j] += s;\n        }"),
+        ], "one float at a time"),
+    ("ch04_kernels", "im2col with height and width swapped"): (
+        "ch04-im2col", [
+            ("return out.reshape(n, c_out, h_out, w_out)",
+             "return out.reshape(n, c_out, w_out, h_out)"),
+        ], "height and width are swapped"),
+    ("ch04_kernels", "vector add without a store mask"): (
+        "ch04-add", [
+            ("+ tl.load(y_ptr + offs, mask=mask), mask=mask)",
+             "+ tl.load(y_ptr + offs, mask=mask))"),
+        ], "past the ends of its output"),
+    ("ch04_kernels", "softmax without subtracting the max"): (
+        "ch04-softmax", [
+            ("e = tl.exp(x - tl.max(x, axis=0))",
+             "e = tl.exp(x)"),
+        ], "subtract the row max"),
+    ("ch04_kernels", "softmax padding loaded as 0"): (
+        "ch04-softmax", [
+            ('mask=mask, other=-float("inf"))',
+             "mask=mask, other=0.0)"),
+        ], "padding lanes of the block"),
+    ("ch04_kernels", "matmul without masking the K loop"): (
+        "ch04-matmul", [
+            ("mask=(rm[:, None] < M) & ((k0 + rk)[None, :] < K), other=0.0)",
+             "mask=rm[:, None] < M, other=0.0)"),
+            ("mask=((k0 + rk)[:, None] < K) & (rn[None, :] < N), other=0.0)",
+             "mask=rn[None, :] < N, other=0.0)"),
+        ], "beyond an input"),
+    ("ch04_kernels", "row-major tile order"): (
+        "ch04-grouping", [
+            ("    width = GROUP * num_pid_n\n    first_m = (pid // width) * GROUP\n"
+             "    group_size = min(num_pid_m - first_m, GROUP)\n"
+             "    return first_m + (pid % width) % group_size, (pid % width) // group_size",
+             "    return pid // num_pid_n, pid % num_pid_n"),
+        ], "do not reuse"),
+    ("ch04_kernels", "grouped order without a short last group"): (
+        "ch04-grouping", [
+            ("group_size = min(num_pid_m - first_m, GROUP)",
+             "group_size = GROUP"),
+        ], "outside the"),
+    ("ch04_kernels", "layer norm variance over the padding"): (
+        "ch04-layernorm", [
+            ("diff = tl.where(mask, x - mean, 0.0)",
+             "diff = x - mean"),
+        ], "keep masked lanes out of the variance"),
+    ("ch04_kernels", "attention without masking padded keys"): (
+        "ch04-attention", [
+            ('        s = tl.where(rn[None, :] < seq, s, -float("inf"))\n',
+             ""),
+        ], "must be -inf"),
+    ("ch04_kernels", "attention without rescaling"): (
+        "ch04-attention", [
+            ("acc = acc * alpha[:, None] + tl.dot(p, v)",
+             "acc = acc + tl.dot(p, v)"),
+        ], "rescale acc and l_i"),
+    ("ch04_kernels", "bias gradient averaged"): (
+        "ch04-linear-grad", [
+            ("grad.sum(0), None",
+             "grad.mean(0), None"),
+        ], "the gradient of the bias differs"),
+    ("ch04_kernels", "weight gradient missing"): (
+        "ch04-mlp", [
+            ("ctx.mm(grad.t(), x), grad.sum(0)",
+             "None, grad.sum(0)"),
+        ], "check the backward"),
+    ("ch01_end_to_end", "fc1 sized for an unpooled input"): (
+        "ch01-cnn", [
+            ("self.fc1 = nn.Linear(32 * 4 * 4, 64)",
+             "self.fc1 = nn.Linear(32 * 8 * 8, 64)"),
+        ], "the table gives 38,282"),
+    ("ch01_end_to_end", "CNN that forgets to pool"): (
+        "ch01-cnn", [
+            ("x = torch.flatten(self.pool(x), 1)",
+             "x = torch.flatten(x, 1)"),
+        ], "pool to 4x4 before flattening"),
+    ("ch01_end_to_end", "a learning rate too small to train"): (
+        "ch01-accuracy", [
+            ("epochs=EPOCHS, lr=3e-3)",
+             "epochs=EPOCHS, lr=1e-6)"),
+        ], "< 0.90"),
+    ("ch01_end_to_end", "a method's name read as a function's"): (
+        "ch01-graph", [
+            ("counts[node.target] += 1",
+             "counts[node.target.__name__] += 1"),
+        ], "target is the method's name"),
+    ("ch01_end_to_end", "modules counted by attribute name"): (
+        "ch01-graph", [
+            ("counts[type(gm.get_submodule(node.target)).__name__] += 1",
+             "counts[node.target] += 1"),
+        ], "by their attribute"),
+    ("ch01_end_to_end", "inputs and output counted as operators"): (
+        "ch01-graph", [
+            ('elif node.op == "call_method":',
+             "else:"),
+        ], "are not operators"),
+    ("ch01_end_to_end", "one FLOP per multiply-add"): (
+        "ch01-flops", [
+            ("total += 2 * out.numel()",
+             "total += out.numel()"),
+        ], "1 FLOP per multiply-add"),
+    ("ch01_end_to_end", "convolution FLOPs without groups"): (
+        "ch01-flops", [
+            ("(module.in_channels // module.groups)",
+             "module.in_channels"),
+        ], "what the convolution would cost without groups"),
+    ("ch01_end_to_end", "hooks left registered"): (
+        "ch01-flops", [
+            ("        for h in handles:\n            h.remove()\n",
+             "        pass\n"),
+        ], "hooks are still registered"),
+    ("ch01_end_to_end", "top ops ranked by total time"): (
+        "ch01-top-ops", [
+            ("key=lambda e: e.self_cpu_time_total, reverse=True)[:k]",
+             "key=lambda e: e.cpu_time_total, reverse=True)[:k]"),
+        ], "you rank by total time"),
+    ("ch01_end_to_end", "top ops in microseconds"): (
+        "ch01-top-ops", [
+            ("e.self_cpu_time_total / 1e3, e.count) for e in events]",
+             "e.self_cpu_time_total, e.count) for e in events]"),
+        ], "in microseconds"),
+    ("ch01_end_to_end", "top ops cheapest first"): (
+        "ch01-top-ops", [
+            (", reverse=True)[:k]",
+             ")[:k]"),
+        ], "not in decreasing order"),
+    ("ch01_end_to_end", "throughput in steps per second"): (
+        "ch01-throughput", [
+            ("return timing.rate(batch_size)",
+             "return timing.rate(1)"),
+        ], "that is steps per second"),
+    ("ch01_end_to_end", "throughput as seconds per sample"): (
+        "ch01-throughput", [
+            ("return timing.rate(batch_size)",
+             "return timing.median / batch_size"),
+        ], "divide the samples a step processes"),
+    ("ch06a_data_parallel", "alpha-beta fit that lets large messages decide"): (
+        "ch06-alpha-beta", [
+            ("rows = np.stack([np.ones_like(b), b], axis=1) / t[:, None]",
+             "rows = np.stack([np.ones_like(b), b], axis=1)"),
+            ("np.linalg.lstsq(rows, np.ones_like(t), rcond=None)",
+             "np.linalg.lstsq(rows, t, rcond=None)"),
+        ], "weight each point so that its relative error counts"),
+    ("ch06a_data_parallel", "alpha and beta swapped"): (
+        "ch06-alpha-beta", [
+            ("return float(alpha), float(beta)",
+             "return float(beta), float(alpha)"),
+        ], "return (alpha, beta)"),
+    ("ch06a_data_parallel", "ring wrong for ragged sizes"): (
         "ch06-ring", [
             ("chunks = list(t.view(-1).tensor_split(n))",
              "chunks = list(t.view(-1).split(max(1, t.numel() // n)))[:n]"),
         ], "not a multiple of the world size"),
-    ("ch06_distributed", "ring through dist.all_reduce"): (
+    ("ch06a_data_parallel", "ring through dist.all_reduce"): (
         "ch06-ring", [
             ("    rank, n = dist.get_rank(), dist.get_world_size()\n    chunks",
              "    dist.all_reduce(t)\n    return t\n    rank, n = dist.get_rank(), dist.get_world_size()\n    chunks"),
         ], "must be built from send/recv"),
-    ("ch06_distributed", "gradients summed, not averaged"): (
+    ("ch06a_data_parallel", "ring with a blocking send"): (
+        "ch06-ring", [
+            ("        request = dist.isend(chunks[send], right)\n",
+             "        dist.send(chunks[send], right)\n"),
+            ("        request.wait()\n    requests = []",
+             "    requests = []"),
+        ], "the ring deadlocked"),
+    ("ch06a_data_parallel", "gradients summed, not averaged"): (
         "ch06-grad-average", [
             ("            p.grad.div_(n)\n",
              ""),
         ], "divide by the world size"),
-    ("ch06_distributed", "DDP without a distributed sampler"): (
+    ("ch06a_data_parallel", "DDP without a distributed sampler"): (
         "ch06-ddp", [
             ("num_replicas=world_size, rank=rank, shuffle",
              "num_replicas=1, rank=0, shuffle"),
         ], "got the same samples"),
-    ("ch06_distributed", "int8 not averaged"): (
+    ("ch06a_data_parallel", "sampler built without the seed"): (
+        "ch06-ddp", [
+            ("shuffle=True, seed=seed)",
+             "shuffle=True)"),
+        ], "the sampler ignores the seed"),
+    ("ch06a_data_parallel", "DDP without set_epoch"): (
+        "ch06-ddp", [
+            ("        sampler.set_epoch(epoch)\n",
+             ""),
+        ], "never told which epoch"),
+    ("ch06a_data_parallel", "int8 not averaged"): (
         "ch06-quantize", [
             ("zip(qs, scales)) / n)",
              "zip(qs, scales)))"),
-        ], "int8_hook: a gradient is off"),
-    ("ch06_distributed", "top-k without error feedback"): (
+        ], "not the average: divide by the world size"),
+    ("ch06a_data_parallel", "int8 summed with its own scale"): (
+        "ch06-quantize", [
+            ("    dist.all_gather(qs, q)\n    dist.all_gather(scales, scale)\n",
+             "    dist.all_reduce(q)\n    qs, scales = [q] * n, [scale] * n\n"),
+        ], "only with that rank's own scale"),
+    ("ch06a_data_parallel", "top-k without error feedback"): (
         "ch06-topk", [
             ("    if state[\"error_feedback\"]:\n        g[idx] = 0",
              "    if False:\n        g[idx] = 0"),
         ], "add the residual before top-k"),
-    ("ch06_distributed", "SSP that waits too long"): (
+    ("ch06b_model_parallel", "SSP that waits too long"): (
         "ch06-ps", [
             ("if clock[w] - slowest <= staleness:",
              "if clock[w] - slowest <= 0:"),
         ], "within the bound"),
-    ("ch06_distributed", "GPipe loss not divided by m"): (
+    ("ch06b_model_parallel", "server that releases the wrong worker"): (
+        "ch06-ps", [
+            ("                dist.send(params, w)\n                gaps",
+             "                dist.send(params, src)\n                gaps"),
+        ], "deadlocked"),
+    ("ch06b_model_parallel", "1F1B without warm-up"): (
+        "ch06-schedules", [
+            ("    warmup = min(p - rank - 1, m)\n",
+             "    warmup = 0\n"),
+        ], "expected p - rank - 1"),
+    ("ch06b_model_parallel", "GPipe loss not divided by m"): (
         "ch06-gpipe", [
             ("out = F.mse_loss(out, targets[i]) / len(targets)",
              "out = F.mse_loss(out, targets[i])"),
         ], "divide each micro-batch loss by m"),
-    ("ch06_distributed", "pipeline that deadlocks"): (
+    ("ch06b_model_parallel", "pipeline that deadlocks"): (
         "ch06-1f1b", [
             ("dist.recv(x, rank - 1)",
              "dist.recv(x, (rank + 1) % world_size)"),
         ], "the pipeline deadlocked"),
-    ("ch06_distributed", "tensor parallel without the backward all-reduce"): (
+    ("ch06b_model_parallel", "f without the backward all-reduce"): (
+        "ch06-megatron-fg", [
+            ("        grad = grad.clone()\n        dist.all_reduce(grad)\n        return grad",
+             "        return grad"),
+        ], "its backward all-reduces"),
+    ("ch06b_model_parallel", "tensor parallel without the backward all-reduce"): (
         "ch06-tensor-parallel", [
             ("        grad = grad.clone()\n        dist.all_reduce(grad)\n        return grad",
              "        return grad"),
         ], "f must all-reduce the gradient"),
+    ("ch06b_model_parallel", "tensor parallel with its own parameter names"): (
+        "ch06-tensor-parallel", [
+            ("        self.w1 = nn.Parameter(",
+             "        self.fc1_weight = nn.Parameter("),
+            ("F.linear(CopyToParallel.apply(x), self.w1, self.b1)",
+             "F.linear(CopyToParallel.apply(x), self.fc1_weight, self.b1)"),
+        ], "the contract names them w1, b1, w2, b2"),
     ("ch07_scheduling", "SJF by arrival"): (
         "ch07-sjf", [
             ("sorted(sim.waiting, key=lambda j: j.duration)",
@@ -111,6 +342,11 @@ MISTAKES = {
              "                for victim in [j for j in reversed(self.borrowed) if j.vc != job.vc and node in j.placement]:",
              "                for victim in [j for j in reversed(self.borrowed) if j.vc != job.vc]:"),
         ], "a useless preemption"),
+    ("ch07_scheduling", "capacity that reclaims a node by its GPUs alone"): (
+        "ch07-capacity", [
+            ("if gpus >= job.num_gpus and cpus >= job.cpus - 1e-9 and mem >= job.mem_gb - 1e-9:",
+             "if gpus >= job.num_gpus:"),
+        ], "(GPUs, CPUs and memory)"),
     ("ch07_scheduling", "LAS that reads the duration"): (
         "ch07-las", [
             ("key=lambda j: (self.queue(sim, j), j.submit_time)",
@@ -145,4 +381,4 @@ def test_a_mistake_fails_its_check_with_the_hint(lab, mistake):
 
 @pytest.mark.notebook
 def test_a_check_run_this_way_passes_on_the_solution():
-    assert check_output(REPO / "solutions" / "ch06_distributed.ipynb", "ch06-1f1b").startswith("PASS [ch06-1f1b]")
+    assert check_output(REPO / "solutions" / "ch06b_model_parallel.ipynb", "ch06-1f1b").startswith("PASS [ch06-1f1b]")

@@ -93,6 +93,14 @@ def test_a_rank_that_hangs_ends_within_the_timeout(cell):
     elapsed = time.monotonic() - t0
     assert "did not finish within 8 s" in str(err.value) or "failed first" in str(err.value)
     assert "rank 1" in str(err.value) and elapsed < 20 and ranks_left() == []
+    assert err.value.deadlocked, "a hang is told apart from an exception (the checks name deadlocks with it)"
+
+
+def test_a_rank_that_raises_is_not_a_deadlock(cell):
+    with pytest.raises(RankError) as err:
+        launch(cell["raises"], 2, timeout=30)
+    assert not err.value.deadlocked
+    assert RankError("x", 0, "RuntimeError: [gloo] Timed out waiting 10000ms for recv operation to complete").deadlocked
 
 
 def test_a_port_in_use_is_refused_with_the_fix(cell):
@@ -164,3 +172,39 @@ def test_an_unguarded_script_is_told_to_guard_its_launch(tmp_path):
     script.write_text("from aisys.distributed import launch\n\ndef f(rank, world_size):\n    return rank\n\nlaunch(f, 2, timeout=20)\n")
     run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     assert run.returncode != 0 and "call launch under 'if __name__ == \"__main__\":'" in run.stderr
+
+
+def test_shard_order_is_distributed_samplers_and_sharded_sgd_matches_it():
+    import torch
+    import torch.nn.functional as F
+    from torch.utils.data import DistributedSampler
+
+    from aisys.distributed import shard_order, sharded_sgd
+
+    shards = shard_order(11, 2, seed=5, epoch=1)
+    assert sorted(shards[0] + shards[1]) == sorted(list(range(11)) + [shards[0][0]])  # padded to 12, like the sampler
+    sampler = DistributedSampler(range(11), num_replicas=2, rank=1, shuffle=True, seed=5)
+    sampler.set_epoch(1)
+    assert shards[1] == list(sampler) and shard_order(11, 2, 5, 0) != shards
+    # with one rank and one batch per epoch, sharded SGD is full-batch SGD on the shuffled (same) set
+    torch.manual_seed(0)
+    x, y = torch.randn(8, 3), torch.randint(0, 2, (8,))
+    model, ref = torch.nn.Linear(3, 2), torch.nn.Linear(3, 2)
+    ref.load_state_dict(model.state_dict())
+    got = sharded_sgd(model, x, y, 1, 2, 8, 0.5, seed=3)
+    opt = torch.optim.SGD(ref.parameters(), lr=0.5)
+    for _ in range(2):
+        opt.zero_grad()
+        F.cross_entropy(ref(x), y).backward()
+        opt.step()
+    assert all(torch.allclose(got[k], ref.state_dict()[k], atol=1e-6) for k in got)
+
+
+def test_a_bucket_stands_in_for_ddps_grad_bucket():
+    import torch
+
+    from aisys.distributed import Bucket
+
+    t = torch.arange(3.0)
+    b = Bucket(2, t)
+    assert b.buffer() is t and b.index() == 2 and not b.is_last()
