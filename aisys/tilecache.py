@@ -64,8 +64,14 @@ def launch_order(tile_fn, num_pid_m, num_pid_n, group):
     read by launching it (compiled on a GPU, interpreted on a CPU) in a kernel that only records its answer."""
     global _ORDER_KERNEL
     import torch
-    import triton
-    import triton.language as tl
+
+    try:
+        import triton
+        import triton.language as tl
+    except ImportError:
+        from aisys.notriton import TritonUnavailable
+
+        raise TritonUnavailable("the tile order (a Triton function)") from None
 
     if _ORDER_KERNEL is None:
         @triton.jit
