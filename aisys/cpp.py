@@ -29,8 +29,17 @@ def flags():
 
 
 def cache_dir():
-    """Where built libraries are kept ($AISYS_CACHE/cpp, else ~/.cache/aisys/cpp)."""
-    return Path(os.environ.get("AISYS_CACHE", Path.home() / ".cache" / "aisys")) / "cpp"
+    """Where built libraries are kept ($AISYS_CACHE/cpp, else ~/.cache/aisys/cpp, else a temporary folder)."""
+    folder = Path(os.environ.get("AISYS_CACHE", Path.home() / ".cache" / "aisys")) / "cpp"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if os.access(folder, os.W_OK):
+            return folder
+    except OSError:
+        pass
+    folder = Path(tempfile.gettempdir()) / f"aisys-cpp-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def first_errors(text, lines=25):
@@ -47,7 +56,6 @@ def build(source, name="kernels"):
     key = hashlib.sha256("\0".join([source, cxx, *flags()]).encode()).hexdigest()[:16]
     lib = cache_dir() / f"{name}-{key}.so"
     if not lib.exists():
-        lib.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory() as tmp:
             src = Path(tmp) / f"{name}.cpp"
             src.write_text(source)
