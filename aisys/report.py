@@ -129,8 +129,9 @@ def answers_of(notebook):
 
 def default_notebook():
     """The notebook this kernel serves, as JupyterLab tells the kernel (None outside Jupyter)."""
-    name = os.environ.get("JPY_SESSION_NAME")
-    return name if name and name.endswith(".ipynb") and os.path.exists(name) else None
+    name = os.environ.get("JPY_SESSION_NAME", "")
+    found = [p for p in (name, os.path.basename(name)) if p.endswith(".ipynb") and os.path.exists(p)]
+    return found[0] if found else None
 
 
 def markdown_html(text):
@@ -194,7 +195,7 @@ def save(path, parts, title=None, notebook=None, show=True):
         for m in missing:
             print(f"missing: {m}")
         unanswered = sum(not said for _, _, said in written or [])
-        said = "answers not included (notebook not found)" if written is None else \
-            f"{len(written) - unanswered}/{len(written)} written answers"
+        said = "answers not included (notebook not found: pass notebook=)" if written is None else \
+            f"{len(written) - unanswered}/{len(written)} written answers (as last saved)"
         print(f"report written to {path}: {len(tables)} tables, {len(FIGURES)} plots, {said}")
     return path

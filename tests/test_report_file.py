@@ -33,7 +33,7 @@ def test_the_report_holds_tables_plots_and_answers_and_names_what_is_missing(tmp
     said, page = run_lab(tmp_path, "Per-step overhead is paid once per batch.")
     assert "missing: name 'never_made' is not defined: run the section that makes it first" in said
     assert "missing: an exercise it needs is not answered yet" in said
-    assert "report written to report.html: 1 tables, 1 plots, 1/1 written answers" in said
+    assert "report written to report.html: 1 tables, 1 plots, 1/1 written answers (as last saved)" in said
     assert "<b>Environment</b>" in page and "<b>Throughput</b>" in page and "250" in page
     assert re.search(r"<img src='data:image/png;base64,[A-Za-z0-9+/=]{200,}' alt='Loss against steps'>", page)
     assert "Why does batch 32 win?" in page and "Per-step overhead is paid once per batch." in page
@@ -43,3 +43,16 @@ def test_the_report_holds_tables_plots_and_answers_and_names_what_is_missing(tmp
 def test_an_unanswered_question_is_listed_as_such(tmp_path):
     said, page = run_lab(tmp_path, "YOUR ANSWER HERE")
     assert "0/1 written answers" in said and "not answered yet" in page
+
+
+def test_the_notebook_is_found_from_what_jupyterlab_tells_the_kernel(tmp_path, monkeypatch):
+    from aisys.report import default_notebook
+
+    (tmp_path / "lab.ipynb").write_text("{}")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("JPY_SESSION_NAME", "labs/lab.ipynb")  # relative to the server's root, the kernel runs in labs/
+    assert default_notebook() == "lab.ipynb"
+    monkeypatch.setenv("JPY_SESSION_NAME", str(tmp_path / "lab.ipynb"))
+    assert default_notebook() == str(tmp_path / "lab.ipynb")
+    monkeypatch.delenv("JPY_SESSION_NAME")
+    assert default_notebook() is None
