@@ -190,6 +190,12 @@ def test_a_placement_function_places_what_the_policy_starts():
     with pytest.raises(PolicyError, match="placement wrong .under policy fifo. started job j0 with 2 GPUs"):
         simulate(jobs_of((0, 1, 1)), Cluster(1, 8), FIFO(), place=wrong)
 
+    def busy_node(cluster, job):
+        return {0: job.num_gpus}
+
+    with pytest.raises(PolicyError, match=r"placement busy_node \(under policy fifo\) tried to start job j1 with 8 GPUs"):
+        simulate(jobs_of((0, 5, 4), (1, 5, 8)), Cluster(2, 8), FIFO(), place=busy_node)
+
 
 def test_worst_fit_spreads_and_takes_whole_nodes_for_big_jobs():
     c = Cluster(3, 8)

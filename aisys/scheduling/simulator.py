@@ -200,7 +200,7 @@ class Simulator:
         if sum(placement.values()) != need:
             raise PolicyError(f"{chooser} started job {job.job_id} with {sum(placement.values())} GPUs "
                               f"{placement} (+{self.held(job)} reserved) but it needs {job.num_gpus}")
-        self._take(job, placement, "start")
+        self._take(job, placement, "start", chooser)
         self._run(job)
         return True
 
@@ -235,16 +235,16 @@ class Simulator:
             state = "running" if job in self.running else "finished" if job.end_time is not None else "not yet submitted"
             raise PolicyError(f"policy {self.policy_name} tried to {verb} job {job.job_id}, which is {state}")
 
-    def _take(self, job, placement, verb):
-        """Check a whole placement against what is free, then take it."""
-        c = self.cluster
+    def _take(self, job, placement, verb, who=None):
+        """Check a whole placement against what is free, then take it; who chose it is named on error."""
+        c, who = self.cluster, who or f"policy {self.policy_name}"
         for node, gpus in placement.items():
             if not (isinstance(node, int) and 0 <= node < c.nodes) or not isinstance(gpus, int) or gpus < 1:
-                raise PolicyError(f"policy {self.policy_name} tried to {verb} job {job.job_id} on {placement}: nodes are "
+                raise PolicyError(f"{who} tried to {verb} job {job.job_id} on {placement}: nodes are "
                                   f"0..{c.nodes - 1} and GPU counts positive integers")
             cpus, mem = job.cpus * gpus / job.num_gpus, job.mem_gb * gpus / job.num_gpus
             if not c.fits(node, gpus, cpus, mem):
-                raise PolicyError(f"policy {self.policy_name} tried to {verb} job {job.job_id} with {gpus} GPUs, {cpus:g} CPUs, "
+                raise PolicyError(f"{who} tried to {verb} job {job.job_id} with {gpus} GPUs, {cpus:g} CPUs, "
                                   f"{mem:g} GB on node {node}, which has {c.free_gpus[node]} GPUs, {c.free_cpus[node]:g} CPUs, "
                                   f"{c.free_mem[node]:g} GB free at t={self.now:g}")
         for node, gpus in placement.items():
