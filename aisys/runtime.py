@@ -2,7 +2,6 @@
 
 import os
 import random
-import sys
 
 import numpy as np
 import torch
@@ -35,17 +34,9 @@ def plot_defaults():
     })
 
 
-def tools_on_path():
-    """Put this environment's scripts (ninja for C++ extensions) on PATH, even when the venv is not activated."""
-    scripts = os.path.dirname(sys.executable)
-    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
-
-
 def setup(seed=0, quiet=False):
     """Seed everything, choose the device, put Triton in interpreter mode without a GPU; return the device."""
     seed_everything(seed)
-    tools_on_path()
     device = pick_device()
     if device.type == "cpu":
         os.environ["TRITON_INTERPRET"] = "1"
