@@ -30,11 +30,3 @@ def test_setup_says_what_it_chose_in_one_line(capsys, monkeypatch):
 def test_setup_quiet_prints_nothing(capsys):
     aisys.setup(quiet=True)
     assert capsys.readouterr().out == ""
-
-
-def test_setup_puts_the_environments_scripts_on_path(monkeypatch):
-    import sys
-
-    monkeypatch.setenv("PATH", "/usr/bin")
-    aisys.setup(quiet=True)
-    assert os.environ["PATH"].split(os.pathsep)[0] == os.path.dirname(sys.executable)
