@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8888
 JOBS   ?= 2
 
-.PHONY: setup lab test labs labs-check solutions grade clean
+.PHONY: setup lab test labs labs-check solutions grade gpu-check clean
 
 setup: $(STAMP)
 
@@ -41,6 +41,10 @@ solutions: $(STAMP)
 # Smoke test of the autograder: every solution must score full marks.
 grade: $(STAMP)
 	$(PY) -m grader batch solutions --out build/grades/solutions.csv --jobs $(JOBS) --require-full
+
+# On a machine with an NVIDIA GPU: every solution graded there at full marks, and the ch04 kernels' GPU table.
+gpu-check: $(STAMP)
+	$(PY) benchmarks/gpu_check.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .grader-cache build
