@@ -168,7 +168,8 @@ def save(path, parts, title=None, notebook=None, show=True):
     """Write the lab report (environment, results tables, plots, written answers) to one HTML file; return it.
 
     parts: zero-argument callables, each returning a Table or a list of Tables (lambdas, so that a part whose
-    results do not exist yet is reported as missing instead of failing the cell).
+    results do not exist yet is reported as missing instead of failing the cell). notebook: the lab's file, read
+    for the written answers when JupyterLab does not name the open notebook itself (it does, even for a copy).
     """
     from aisys.envinfo import env_report
 
@@ -179,7 +180,7 @@ def save(path, parts, title=None, notebook=None, show=True):
             tables += build(part)
         except Missing as e:
             missing.append(str(e))
-    notebook = notebook or default_notebook()
+    notebook = default_notebook() or notebook
     written = answers_of(notebook) if notebook and os.path.exists(notebook) else None
     env = env_report()
     page = render(title or path.stem, env, tables, missing, list(FIGURES), written, notebook)
