@@ -29,7 +29,7 @@ def depths(nodes, edges):
 def draw_dag(nodes, edges, labels=None, colours=None, ax=None, title=None, max_nodes=60):
     """Draw a DAG top to bottom, one box per node (label from labels, fill from colours); returns the axes."""
     nodes = list(nodes)
-    if len(nodes) > max_nodes:
+    if max_nodes is not None and len(nodes) > max_nodes:
         raise ValueError(f"{len(nodes)} nodes is too many to read in one drawing (max_nodes={max_nodes}): draw a smaller model")
     depth = depths(nodes, edges)
     rows = {}

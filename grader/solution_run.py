@@ -38,6 +38,7 @@ def refresh(path, timeout=600):
     validate(nb, path)
     run_notebook(nb, path.parent, timeout=timeout, where=str(path))
     nb.metadata.get("language_info", {}).pop("version", None)  # no churn from the kernel's patch release
+    nb.metadata.pop("widgets", None)  # progress bars' widget state: random ids, new on every run
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.metadata.pop("execution", None)

@@ -3,6 +3,7 @@ import torch.fx
 import torch.nn as nn
 
 from aisys import graph, plot
+from aisys.dag import depths
 
 
 def test_curves_and_bars():
@@ -32,7 +33,7 @@ class Diamond(nn.Module):
 
 def test_layers_follow_the_longest_path():
     gm = torch.fx.symbolic_trace(Diamond())
-    depth = {n.name: d for n, d in graph.layers(gm.graph).items()}
+    depth = {n.name: d for n, d in depths(list(gm.graph.nodes), graph.fx_edges(gm.graph)).items()}
     assert depth == {"x": 0, "a": 1, "b": 1, "relu": 2, "add": 3, "output": 4}
 
 
