@@ -112,6 +112,14 @@ MISTAKES = {
             ("ctx.mm(grad.t(), x), grad.sum(0)",
              "None, grad.sum(0)"),
         ], "check the backward"),
+    ("ch01_end_to_end", "CNN without the first ReLU"): (
+        "ch01-cnn", [
+            ("x = F.relu(self.conv1(x))", "x = self.conv1(x)"),
+        ], "the table's order differs at step 2: it has relu where yours has conv2"),
+    ("ch01_end_to_end", "CNN with average pooling"): (
+        "ch01-cnn", [
+            ("self.pool = nn.AdaptiveMaxPool2d(4)", "self.pool = nn.AdaptiveAvgPool2d(4)"),
+        ], "the table asks for max pooling"),
     ("ch01_end_to_end", "fc1 sized for an unpooled input"): (
         "ch01-cnn", [
             ("self.fc1 = nn.Linear(32 * 4 * 4, 64)",
