@@ -296,6 +296,10 @@ MISTAKES = {
             ("F.linear(CopyToParallel.apply(x), self.w1, self.b1)",
              "F.linear(CopyToParallel.apply(x), self.fc1_weight, self.b1)"),
         ], "the contract names them w1, b1, w2, b2"),
+    ("ch07_scheduling", "DRF that ends the round at the first refused user"): (
+        "ch07-drf-policy", [
+            ("            else:\n                refused.add(user)", "            else:\n                return"),
+        ], "stayed waiting after DRF's round"),
     ("ch07_scheduling", "SJF by arrival"): (
         "ch07-sjf", [
             ("sorted(sim.waiting, key=lambda j: j.duration)",
