@@ -296,6 +296,11 @@ MISTAKES = {
             ("F.linear(CopyToParallel.apply(x), self.w1, self.b1)",
              "F.linear(CopyToParallel.apply(x), self.fc1_weight, self.b1)"),
         ], "the contract names them w1, b1, w2, b2"),
+    ("ch07_scheduling", "best fit delegated to the cluster's own placement"): (
+        "ch07-placement", [
+            ("    g, n = cluster.gpus_per_node, job.num_gpus\n    if n <= g:\n        fits = [node",
+             "    return cluster.place(job.num_gpus, job.cpus, job.mem_gb)\n    g, n = cluster.gpus_per_node, job.num_gpus\n    if n <= g:\n        fits = [node"),
+        ], "choose the node yourself"),
     ("ch07_scheduling", "DRF that ends the round at the first refused user"): (
         "ch07-drf-policy", [
             ("            else:\n                refused.add(user)", "            else:\n                return"),
