@@ -296,6 +296,11 @@ MISTAKES = {
             ("F.linear(CopyToParallel.apply(x), self.w1, self.b1)",
              "F.linear(CopyToParallel.apply(x), self.fc1_weight, self.b1)"),
         ], "the contract names them w1, b1, w2, b2"),
+    ("ch07_scheduling", "LAS that stops at the first job that does not fit"): (
+        "ch07-las", [
+            ("            if job.num_gpus <= free:\n                chosen.add(job)\n                free -= job.num_gpus\n",
+             "            if job.num_gpus > free:\n                break\n            chosen.add(job)\n            free -= job.num_gpus\n"),
+        ], "keep walking the queues past a job that does not fit"),
     ("ch07_scheduling", "best fit delegated to the cluster's own placement"): (
         "ch07-placement", [
             ("    g, n = cluster.gpus_per_node, job.num_gpus\n    if n <= g:\n        fits = [node",
