@@ -8,6 +8,7 @@ and its arguments travel by value (cloudpickle) to processes forked from a fork 
 import math
 import os
 import queue
+import re
 import socket
 import sys
 import time
@@ -262,9 +263,16 @@ def _script_hint():
     return ""
 
 
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit|Warning)\b.*:|^[A-Za-z_][\w.]*Error$")
+
+
 def _one_line(why):
-    """A rank's failure in one line: the exception line of a traceback, or the reason it was given."""
-    return why.strip().splitlines()[-1] if why.startswith("raised") else why
+    """A rank's failure in one line: a traceback's exception (its message joined, if it spans lines), or the reason."""
+    if not why.startswith("raised"):
+        return why
+    lines = why.strip().splitlines()
+    start = max((i for i, line in enumerate(lines) if EXCEPTION_LINE.match(line)), default=len(lines) - 1)
+    return " ".join(line.strip() for line in lines[start:])
 
 
 def run_under_torchrun(fn, *args, backend=None, **kwargs):

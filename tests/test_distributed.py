@@ -208,3 +208,13 @@ def test_a_bucket_stands_in_for_ddps_grad_bucket():
     t = torch.arange(3.0)
     b = Bucket(2, t)
     assert b.buffer() is t and b.index() == 2 and not b.is_last()
+
+
+def test_a_rank_failure_keeps_an_exception_message_that_spans_lines():
+    from aisys.distributed import _one_line
+
+    why = ("raised Traceback (most recent call last):\n  File \"<cell>\", line 3, in run\n    dist.isend(g, 0)\n"
+           "TypeError: isend(): argument 'tensor' must be Tensor,\n             but got <class 'NoneType'> instead.")
+    assert _one_line(why) == "TypeError: isend(): argument 'tensor' must be Tensor, but got <class 'NoneType'> instead."
+    assert _one_line("raised Traceback:\nValueError: one line") == "ValueError: one line"
+    assert _one_line("exited with code 3") == "exited with code 3"
