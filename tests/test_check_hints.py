@@ -112,6 +112,12 @@ MISTAKES = {
             ("ctx.mm(grad.t(), x), grad.sum(0)",
              "None, grad.sum(0)"),
         ], "check the backward"),
+    ("ch01_end_to_end", "parameter reads counted as operators"): (
+        "ch01-graph", [
+            ("        elif node.op == \"call_method\":\n            counts[node.target] += 1",
+             "        elif node.op == \"call_method\":\n            counts[node.target] += 1\n"
+             "        elif node.op == \"get_attr\":\n            counts[node.target] += 1"),
+        ], "a get_attr node"),
     ("ch01_end_to_end", "CNN without the first ReLU"): (
         "ch01-cnn", [
             ("x = F.relu(self.conv1(x))", "x = self.conv1(x)"),
