@@ -1,0 +1,100 @@
+"""Batching policies (when to run which queued requests) and a deterministic single-worker simulator to replay them."""
+
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+
+class Decision(NamedTuple):
+    """Run the `take` oldest waiting requests now; or, with take 0, ask again at `wake` (None: at the next arrival)."""
+
+    take: int
+    wake: float | None = None
+
+
+class BatchPolicy:
+    """Decides, whenever the model is free, how many of the waiting requests to run as one batch."""
+
+    def decide(self, now, waiting):
+        """`waiting`: arrival times of the queued requests, oldest first (never empty). Returns a Decision."""
+        raise NotImplementedError
+
+
+class NoBatching(BatchPolicy):
+    """One request per model call, as soon as the model is free."""
+
+    def decide(self, now, waiting):
+        return Decision(1)
+
+
+class DynamicBatching(BatchPolicy):
+    """Triton's rule: run when max_batch_size requests wait, or when the oldest has waited max_delay seconds."""
+
+    def __init__(self, max_batch_size=32, max_delay=0.002):
+        self.max_batch_size, self.max_delay = max_batch_size, max_delay
+
+    def decide(self, now, waiting):
+        if len(waiting) >= self.max_batch_size:
+            return Decision(self.max_batch_size)
+        if now >= waiting[0] + self.max_delay:
+            return Decision(len(waiting))
+        return Decision(0, waiting[0] + self.max_delay)
+
+
+def from_config(batching):
+    """The policy a model's config names: {"policy": "none"} or {"policy": "dynamic", "max_batch_size", "max_queue_delay_ms"}."""
+    batching = batching or {"policy": "none"}
+    if batching.get("policy", "none") == "none":
+        return NoBatching()
+    if batching["policy"] == "dynamic":
+        return DynamicBatching(int(batching.get("max_batch_size", 32)), float(batching.get("max_queue_delay_ms", 2)) / 1000)
+    raise ValueError(f"unknown batching policy {batching['policy']!r}: use 'none' or 'dynamic'")
+
+
+def checked(decision, now, waiting):
+    """A policy's decision, refused with a message when it cannot be carried out."""
+    take, wake = decision if isinstance(decision, tuple) else (decision, None)
+    if not isinstance(take, (int, np.integer)) or not 0 <= take <= len(waiting):
+        raise ValueError(f"decide() asked to take {take!r} of {len(waiting)} waiting requests")
+    if take == 0 and wake is not None and not wake > now:
+        raise ValueError(f"decide() took nothing and asked to wake at {wake}, which is not after now ({now}): "
+                         "take the requests, or wake later")
+    return Decision(int(take), wake)
+
+
+@dataclass
+class Replay:
+    """What a policy did on an arrival trace: batches as (start, end, request indices) and each request's latency."""
+
+    batches: list
+    latency: np.ndarray
+
+    def sizes(self):
+        return [len(ids) for _, _, ids in self.batches]
+
+
+def simulate(policy, arrivals, cost):
+    """Replay sorted arrival times on one model worker whose batch of n takes cost(n) seconds (a simulated clock)."""
+    arrivals = [float(a) for a in arrivals]
+    t, i, queue, batches = 0.0, 0, [], []
+    latency = np.zeros(len(arrivals))
+    while i < len(arrivals) or queue:
+        while i < len(arrivals) and arrivals[i] <= t:
+            queue.append(i)
+            i += 1
+        decision = checked(policy.decide(t, [arrivals[j] for j in queue]), t, queue) if queue else Decision(0)
+        if decision.take:
+            ids, queue = queue[:decision.take], queue[decision.take:]
+            end = t + cost(len(ids))
+            batches.append((t, end, ids))
+            latency[ids] = end - np.asarray(arrivals)[ids]
+            t = end
+            continue
+        wake = decision.wake if decision.wake is not None else math.inf
+        t = min(arrivals[i] if i < len(arrivals) else math.inf, wake)
+        if t == math.inf:
+            raise ValueError(f"the policy waits forever with {len(queue)} requests waiting and none to come: "
+                             "run them, or return a wake time")
+    return Replay(batches, latency)

@@ -1,0 +1,104 @@
+"""A load generator for the inference protocol: open-loop Poisson arrivals timed from each request's scheduled send
+(no coordinated omission, as MLPerf's LoadGen does it) or a closed loop of N clients; throughput and latency percentiles."""
+
+import asyncio
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import aiohttp
+import numpy as np
+
+from aisys.serving.tensors import request_json
+
+
+def poisson_schedule(rate, duration, seed=0):
+    """Send times (s) of a Poisson process of `rate` requests/s over [0, duration)."""
+    rng = np.random.default_rng(seed)
+    gaps = rng.exponential(1 / rate, int(rate * duration * 1.5) + 20)
+    times = np.cumsum(gaps)
+    return times[times < duration]
+
+
+@dataclass
+class LoadResult:
+    """Per-request latency (s, from the scheduled send in open loop) and HTTP status, over `seconds` of wall time."""
+
+    mode: str
+    offered: float | None
+    latency: np.ndarray
+    status: np.ndarray
+    seconds: float
+    errors: list = field(default_factory=list, repr=False)
+
+    def summary(self):
+        """Throughput of successful requests and their p50/p95/p99 latency (ms, nearest rank)."""
+        ok = self.latency[self.status == 200]
+        pct = lambda q: float(np.percentile(ok, q, method="inverted_cdf")) * 1000 if len(ok) else float("nan")
+        return {"mode": self.mode, "offered_rps": self.offered, "requests": int(len(self.status)),
+                "failed": int((self.status != 200).sum()), "throughput_rps": len(ok) / self.seconds,
+                "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99)}
+
+
+async def _send(session, url, body):
+    """POST one request; returns (seconds, status) with status 0 for a connection error."""
+    start = time.perf_counter()
+    try:
+        async with session.post(url, data=body, headers={"Content-Type": "application/json"}) as response:
+            await response.read()
+            return time.perf_counter() - start, response.status
+    except (aiohttp.ClientError, asyncio.TimeoutError):
+        return time.perf_counter() - start, 0
+
+
+async def _open_loop(url, body, schedule, timeout):
+    latency, status = np.zeros(len(schedule)), np.zeros(len(schedule), dtype=int)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), timeout=aiohttp.ClientTimeout(timeout)) as session:
+        t0 = time.perf_counter() + 0.02
+
+        async def one(i):
+            await asyncio.sleep(max(t0 + schedule[i] - time.perf_counter(), 0))
+            _, status[i] = await _send(session, url, body)
+            latency[i] = time.perf_counter() - (t0 + schedule[i])  # from the scheduled send: a late send counts
+
+        await asyncio.gather(*(one(i) for i in range(len(schedule))))
+        return latency, status, time.perf_counter() - t0
+
+
+async def _closed_loop(url, body, clients, duration, timeout):
+    results = []
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), timeout=aiohttp.ClientTimeout(timeout)) as session:
+        t0 = time.perf_counter()
+
+        async def client():
+            while time.perf_counter() - t0 < duration:
+                results.append(await _send(session, url, body))
+
+        await asyncio.gather(*(client() for _ in range(clients)))
+        seconds = time.perf_counter() - t0
+    return np.array([r[0] for r in results]), np.array([r[1] for r in results], dtype=int), seconds
+
+
+def in_thread(coroutine):
+    """Run a coroutine to the end on a fresh event loop in another thread (a notebook's loop is already running)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def infer_url(url, model, version=None):
+    """The infer endpoint of a model (and version) on a server."""
+    return f"{url}/v2/models/{model}" + (f"/versions/{version}" if version is not None else "") + "/infer"
+
+
+def run_load(url, model, example, rate=None, clients=None, duration=2.0, seed=0, timeout=30, version=None):
+    """Offer load to a server: open loop at `rate` req/s (Poisson) or closed loop with `clients`; a LoadResult."""
+    if (rate is None) == (clients is None):
+        raise ValueError("give either rate= (open loop) or clients= (closed loop)")
+    body = json.dumps(request_json("input", np.asarray(example))).encode()
+    target = infer_url(url, model, version)
+    if rate is not None:
+        latency, status, seconds = in_thread(_open_loop(target, body, poisson_schedule(rate, duration, seed), timeout))
+        return LoadResult("open", rate, latency, status, seconds)
+    latency, status, seconds = in_thread(_closed_loop(target, body, clients, duration, timeout))
+    return LoadResult("closed", None, latency, status, seconds)

@@ -1,0 +1,261 @@
+"""The model server: the Open Inference Protocol (KServe v2) REST API over aiohttp, a batching worker per model version, Prometheus metrics."""
+
+import asyncio
+import signal
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+
+from aisys.serving.batching import checked, from_config
+from aisys.serving.models import Repository
+from aisys.serving.tensors import HEADER_LENGTH, InferError, decode_inputs, encode_response, parse_request
+
+MAX_BODY = 8 * 1024 * 1024  # bytes: a larger request body gets 413
+
+
+class Metrics:
+    """The server's Prometheus metrics, in a registry of its own (several servers may share a process)."""
+
+    def __init__(self):
+        self.registry = CollectorRegistry()
+        fast = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5)
+        self.requests = Counter("aisys_requests", "Infer requests by model and HTTP status", ["model", "code"], registry=self.registry)
+        self.queue = Histogram("aisys_queue_seconds", "Time a request waited for its batch", ["model"], buckets=fast, registry=self.registry)
+        self.infer = Histogram("aisys_inference_seconds", "Time of one model call", ["model"], buckets=fast, registry=self.registry)
+        self.latency = Histogram("aisys_request_seconds", "Time from arrival to response", ["model"], buckets=fast, registry=self.registry)
+        self.batch = Histogram("aisys_batch_size", "Requests per model call", ["model"],
+                               buckets=(1, 2, 4, 8, 16, 32, 64, 128), registry=self.registry)
+
+
+@dataclass
+class Pending:
+    """A queued request: arrival time, inputs, rows, and the future its handler awaits."""
+
+    arrival: float
+    inputs: dict
+    rows: int
+    future: asyncio.Future = field(repr=False)
+
+
+class Worker:
+    """The queue of one model version and the task that batches it under the model's policy."""
+
+    def __init__(self, server, model, version, policy):
+        self.server, self.model, self.version, self.policy = server, model, version, policy
+        self.queue, self.arrived = [], asyncio.Event()
+        self.task = asyncio.get_running_loop().create_task(self.loop())
+
+    def submit(self, inputs, rows):
+        future = asyncio.get_running_loop().create_future()
+        self.queue.append(Pending(asyncio.get_running_loop().time(), inputs, rows, future))
+        self.arrived.set()
+        return future
+
+    async def loop(self):
+        loop = asyncio.get_running_loop()
+        while True:
+            self.arrived.clear()
+            if self.queue:
+                now = loop.time()
+                try:
+                    decision = checked(self.policy.decide(now, [p.arrival for p in self.queue]), now, self.queue)
+                except Exception as e:  # a broken policy fails the waiting requests, not the server
+                    self.fail(self.queue, InferError(500, f"the batching policy raised {type(e).__name__}: {e}"))
+                    self.queue = []
+                    continue
+                if decision.take:
+                    batch, self.queue = self.queue[:decision.take], self.queue[decision.take:]
+                    await self.run(batch)
+                    continue
+                timeout = None if decision.wake is None else max(decision.wake - now, 0)
+            else:
+                timeout = None
+            try:
+                await asyncio.wait_for(self.arrived.wait(), timeout)
+            except asyncio.TimeoutError:
+                pass
+
+    async def run(self, batch):
+        """One model call for a batch of requests; each gets its own rows of the outputs."""
+        loop, metrics, name = asyncio.get_running_loop(), self.server.metrics, self.model.name
+        start = loop.time()
+        for p in batch:
+            metrics.queue.labels(name).observe(start - p.arrival)
+        metrics.batch.labels(name).observe(len(batch))
+        inputs = {k: np.concatenate([p.inputs[k] for p in batch]) for k in batch[0].inputs}
+        backend = self.model.backend_of(self.version)
+        try:
+            outputs = await loop.run_in_executor(self.server.executor, backend.run, inputs)
+            rows = sum(p.rows for p in batch)
+            bad = [k for k, v in outputs.items() if np.ndim(v) == 0 or len(v) != rows]
+            if bad:
+                raise ValueError(f"output(s) {bad} do not have the batch's {rows} rows")
+        except Exception as e:  # the model failed: this batch's requests get 500, the server goes on
+            self.fail(batch, InferError(500, f"model '{name}' version {self.version} failed: {type(e).__name__}: {e}"))
+            return
+        metrics.infer.labels(name).observe(loop.time() - start)
+        offset = 0
+        for p in batch:
+            if not p.future.done():
+                p.future.set_result({k: v[offset:offset + p.rows] for k, v in outputs.items()})
+            offset += p.rows
+
+    def fail(self, batch, error):
+        for p in batch:
+            if not p.future.done():
+                p.future.set_exception(error)
+
+
+class Server:
+    """A repository served over HTTP: routes, a worker per model version, metrics."""
+
+    def __init__(self, repo, policies=None, max_body=MAX_BODY):
+        self.repo = repo if isinstance(repo, Repository) else Repository(repo)
+        self.policies = dict(policies or {})
+        self.metrics, self.workers, self.max_body = Metrics(), {}, max_body
+        self.executor = ThreadPoolExecutor(1, thread_name_prefix="model")  # one model call at a time, like one device
+        self.app = web.Application(client_max_size=max_body, middlewares=[self.errors])
+        v2, m = "/v2", "/v2/models/{model}"
+        self.app.add_routes([
+            web.get(v2, self.server_metadata), web.get(v2 + "/health/live", self.live), web.get(v2 + "/health/ready", self.live),
+            web.get(m, self.model_metadata), web.get(m + "/ready", self.model_ready), web.post(m + "/infer", self.infer),
+            web.get(m + "/versions/{version}", self.model_metadata), web.get(m + "/versions/{version}/ready", self.model_ready),
+            web.post(m + "/versions/{version}/infer", self.infer),
+            web.post(v2 + "/repository/index", self.index), web.post(v2 + "/repository/models/{model}/load", self.load),
+            web.post(v2 + "/repository/models/{model}/promote", self.promote),
+            web.post(v2 + "/repository/models/{model}/rollback", self.rollback),
+            web.get("/metrics", self.prometheus)])
+
+    @web.middleware
+    async def errors(self, request, handler):
+        """Every refusal as the protocol's error object {"error": message}, never a traceback."""
+        try:
+            return await handler(request)
+        except InferError as e:
+            return web.json_response({"error": str(e)}, status=e.status)
+        except web.HTTPRequestEntityTooLarge:
+            return web.json_response({"error": f"request body over the server's limit of {self.max_body} bytes"}, status=413)
+        except web.HTTPException as e:
+            if e.status < 400:
+                raise
+            return web.json_response({"error": f"{e.reason}: {request.method} {request.path}"}, status=e.status)
+
+    def worker(self, model, version):
+        key = (model.name, version)
+        if key not in self.workers:
+            policy = self.policies.get(model.name) or from_config(model.config.get("batching"))
+            self.workers[key] = Worker(self, model, version, policy)
+        return self.workers[key]
+
+    def target(self, request):
+        """The model and version a request names (404 for an unknown one)."""
+        model = self.repo.get(request.match_info["model"])
+        version = request.match_info.get("version")
+        if version is not None and not version.isdigit():
+            raise InferError(404, f"model '{model.name}': version must be a number, got {version!r}")
+        version = model.served if version is None else int(version)
+        model.backend_of(version)
+        return model, version
+
+    async def server_metadata(self, request):
+        return web.json_response({"name": "aisys", "version": "0.1.0", "extensions": ["binary_tensor_data", "model_repository"]})
+
+    async def live(self, request):
+        return web.json_response({"live": True})
+
+    async def model_metadata(self, request):
+        model, _ = self.target(request)
+        return web.json_response(model.metadata())
+
+    async def model_ready(self, request):
+        self.target(request)
+        return web.json_response({"ready": True})
+
+    async def infer(self, request):
+        start, name = asyncio.get_running_loop().time(), request.match_info["model"]
+        try:
+            model, version = self.target(request)
+            body, options = parse_request(await request.read(), request.headers.get(HEADER_LENGTH))
+            inputs = decode_inputs(body, options, model.expected_inputs())
+            rows = {len(a) for a in inputs.values()}
+            limit = model.config.get("max_batch_size", 0)
+            if len(rows) != 1 or (limit and rows.pop() > limit):
+                raise InferError(400, f"inputs must share one batch size of at most {limit} rows")
+            outputs = await self.worker(model, version).submit(inputs, len(next(iter(inputs.values()))))
+            data, headers = encode_response(model.name, version, outputs, body)
+        except InferError as e:
+            self.metrics.requests.labels(name, str(e.status)).inc()
+            raise
+        except web.HTTPException as e:
+            self.metrics.requests.labels(name, str(e.status)).inc()
+            raise
+        self.metrics.requests.labels(name, "200").inc()
+        self.metrics.latency.labels(name).observe(asyncio.get_running_loop().time() - start)
+        return web.Response(body=data, headers=headers)
+
+    async def index(self, request):
+        return web.json_response(self.repo.index())
+
+    async def load(self, request):
+        """Load new version folders of a model from disk while serving."""
+        model = self.repo.get(request.match_info["model"])
+        await asyncio.get_running_loop().run_in_executor(None, model.load)
+        return web.json_response(model.metadata())
+
+    async def promote(self, request):
+        """Serve another version by default: body {"version": N}."""
+        model = self.repo.get(request.match_info["model"])
+        body, _ = parse_request(await request.read())
+        if not isinstance(body.get("version"), int):
+            raise InferError(400, 'promote needs {"version": <number>}')
+        model.promote(body["version"])
+        return web.json_response({"name": model.name, "version": str(model.served)})
+
+    async def rollback(self, request):
+        model = self.repo.get(request.match_info["model"])
+        model.rollback()
+        return web.json_response({"name": model.name, "version": str(model.served)})
+
+    async def prometheus(self, request):
+        return web.Response(body=generate_latest(self.metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+async def serve(repo, host="127.0.0.1", port=8000, policies=None, max_body=MAX_BODY):
+    """Serve until SIGTERM or SIGINT; then stop accepting, answer what is queued, and return."""
+    server = Server(repo, policies, max_body)
+    runner = web.AppRunner(server.app, access_log=None, handle_signals=False, shutdown_timeout=30)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    bound = site._server.sockets[0].getsockname()[1]
+    print(f"listening on http://{host}:{bound}", flush=True)
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await runner.cleanup()  # waits for handlers in flight: their requests are answered first
+    for worker in server.workers.values():
+        worker.task.cancel()
+    server.executor.shutdown()
+    print("stopped", file=sys.stderr, flush=True)
+
+
+def policy_file_contents(policies):
+    """Policies by model name, pickled by value (cloudpickle), so classes written in a notebook reach a server process."""
+    import cloudpickle
+
+    policies = dict(policies or {})
+    modules = {sys.modules[type(p).__module__] for p in policies.values()} - {sys.modules["__main__"]}
+    modules = [m for m in modules if not m.__name__.startswith("aisys.")]  # a test module: the server cannot import it
+    for module in modules:
+        cloudpickle.register_pickle_by_value(module)
+    try:
+        return cloudpickle.dumps(policies)
+    finally:
+        for module in modules:
+            cloudpickle.unregister_pickle_by_value(module)
+

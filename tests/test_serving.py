@@ -1,0 +1,169 @@
+"""aisys.serving: a real server process on a free port, spoken to by real HTTP clients (tritonclient, aiohttp, requests)."""
+
+import json
+
+import numpy as np
+import pytest
+import requests
+import torch
+
+from aisys.serving import (BatchPolicy, Decision, DynamicBatching, NoBatching, ServerProcess, infer_url, output_array,
+                           request_json, run_load, save_version, simulate)
+
+
+class Raises(BatchPolicy):
+    """A broken batching policy: its requests must get 500, not take the server down."""
+
+    def decide(self, now, waiting):
+        raise RuntimeError("broken policy")
+
+
+def tiny(seed):
+    torch.manual_seed(seed)
+    return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 16), torch.nn.ReLU(), torch.nn.Linear(16, 10)).eval()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """A repository with 'digits' versions 1 and 2 (ONNX Runtime) and 'torchy' (an exported program), served."""
+    repo = tmp_path_factory.mktemp("repo")
+    models = {1: tiny(1), 2: tiny(2)}
+    for version, model in models.items():
+        save_version(repo, "digits", version, model, torch.zeros(1, 1, 8, 8))
+    save_version(repo, "torchy", 1, tiny(3), torch.zeros(2, 1, 8, 8), backend="pytorch")
+    save_version(repo, "broken", 1, tiny(4), torch.zeros(1, 1, 8, 8))
+    server = ServerProcess(repo, policies={"broken": Raises()}, max_body=64 * 1024)
+    yield server, models, repo
+    assert server.stop() == 0, server.log_tail()
+    assert server.process.poll() is not None
+
+
+def x_of(n, seed=0):
+    return np.random.default_rng(seed).random((n, 1, 8, 8), dtype=np.float32)
+
+
+def local(model, x):
+    with torch.no_grad():
+        return model(torch.from_numpy(x)).numpy()
+
+
+def test_tritonclient_reads_health_metadata_and_infers_unchanged(served):
+    import tritonclient.http as httpclient
+
+    server, models, _ = served
+    client = httpclient.InferenceServerClient(server.url.removeprefix("http://"))
+    assert client.is_server_live() and client.is_server_ready() and client.is_model_ready("digits")
+    meta = client.get_model_metadata("digits")
+    assert meta["inputs"][0] == {"name": "input", "datatype": "FP32", "shape": [-1, 1, 8, 8]}
+    assert meta["versions"] == ["1", "2"]
+    x = x_of(5)
+    for binary in (True, False):
+        inp = httpclient.InferInput("input", list(x.shape), "FP32")
+        inp.set_data_from_numpy(x, binary_data=binary)
+        out = httpclient.InferRequestedOutput("output", binary_data=binary)
+        result = client.infer("digits", [inp], outputs=[out], model_version="1")
+        np.testing.assert_allclose(result.as_numpy("output"), local(models[1], x), atol=1e-5)
+    client.close()
+
+
+def test_json_infer_names_the_version_and_the_pytorch_backend_agrees(served):
+    server, models, _ = served
+    x = x_of(3, seed=1)
+    reply = requests.post(infer_url(server.url, "digits", 2), json=request_json("input", x, request_id="abc")).json()
+    assert reply["model_version"] == "2" and reply["id"] == "abc"
+    np.testing.assert_allclose(output_array(reply), local(models[2], x), atol=1e-5)
+    reply = requests.post(infer_url(server.url, "torchy"), json=request_json("input", x)).json()
+    np.testing.assert_allclose(output_array(reply), local(tiny(3), x), atol=1e-5)
+
+
+BAD = {
+    "malformed JSON": ("digits", b'{"inputs": [', 400, "malformed JSON"),
+    "not an object": ("digits", b"[1, 2]", 400, "JSON object"),
+    "wrong shape": ("digits", json.dumps(request_json("input", x_of(1).reshape(1, 64))).encode(), 400, "shape [1, 64]"),
+    "wrong datatype": ("digits", json.dumps(request_json("input", x_of(1).astype(np.float64))).encode(), 400, "FP64"),
+    "too few values": ("digits", json.dumps({"inputs": [{"name": "input", "shape": [1, 1, 8, 8], "datatype": "FP32",
+                                                         "data": [0.5] * 10}]}).encode(), 400, "10 values"),
+    "unknown input": ("digits", json.dumps({"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": [1]}]}).encode(),
+                      400, "unknown input 'x'"),
+    "unknown model": ("nope", json.dumps(request_json("input", x_of(1))).encode(), 404, "unknown model 'nope'"),
+    "over the size limit": ("digits", json.dumps(request_json("input", x_of(64))).encode(), 413, "limit"),
+    "a policy that raises": ("broken", json.dumps(request_json("input", x_of(1))).encode(), 500, "broken policy"),
+}
+
+
+@pytest.mark.parametrize("case", BAD, ids=list(BAD))
+def test_bad_requests_get_the_protocol_error_and_the_server_keeps_serving(served, case):
+    server, models, _ = served
+    model, body, status, words = BAD[case]
+    reply = requests.post(infer_url(server.url, model), data=body, headers={"Content-Type": "application/json"})
+    assert reply.status_code == status, reply.text
+    assert words in reply.json()["error"]
+    x = x_of(2)
+    good = requests.post(infer_url(server.url, "digits", 1), json=request_json("input", x))
+    assert good.status_code == 200
+    np.testing.assert_allclose(output_array(good.json()), local(models[1], x), atol=1e-5)
+
+
+def test_an_unknown_version_is_404_naming_the_loaded_ones(served):
+    server, _, _ = served
+    reply = requests.post(infer_url(server.url, "digits", 7), json=request_json("input", x_of(1)))
+    assert reply.status_code == 404 and "loaded: [1, 2]" in reply.json()["error"]
+    assert requests.get(f"{server.url}/v2/models/digits/versions/7/ready").status_code == 404
+
+
+def test_promote_and_rollback_switch_the_default_version_while_serving(served):
+    server, models, repo = served
+    base = f"{server.url}/v2/repository/models/digits"
+    default = lambda: requests.post(infer_url(server.url, "digits"), json=request_json("input", x_of(1))).json()["model_version"]
+    assert default() == "2"
+    assert requests.post(f"{base}/promote", json={"version": 1}).json()["version"] == "1"
+    assert default() == "1"
+    assert requests.post(f"{base}/rollback").json()["version"] == "2"
+    assert default() == "2"
+    assert requests.post(f"{base}/rollback").status_code == 400
+    assert requests.post(f"{base}/promote", json={"version": 9}).status_code == 404
+    save_version(repo, "digits", 3, tiny(5), torch.zeros(1, 1, 8, 8))
+    assert requests.post(f"{base}/load").json()["versions"] == ["1", "2", "3"]
+    assert requests.post(infer_url(server.url, "digits", 3), json=request_json("input", x_of(1))).status_code == 200
+
+
+def test_metrics_count_requests_by_status_and_batch_sizes(served):
+    server, _, _ = served
+    requests.post(infer_url(server.url, "digits"), data=b"{", headers={"Content-Type": "application/json"})
+    requests.post(infer_url(server.url, "digits"), json=request_json("input", x_of(1)))
+    text = requests.get(f"{server.url}/metrics").text
+    assert 'aisys_requests_total{code="400",model="digits"}' in text
+    assert 'aisys_requests_total{code="200",model="digits"}' in text
+    assert 'aisys_batch_size_count{model="digits"}' in text and "aisys_queue_seconds_bucket" in text
+
+
+def test_open_and_closed_loop_load_lose_no_request(served):
+    server, _, _ = served
+    open_loop = run_load(server.url, "digits", x_of(1), rate=200, duration=0.5).summary()
+    assert open_loop["failed"] == 0 and open_loop["requests"] > 50
+    assert 0 < open_loop["p50_ms"] <= open_loop["p99_ms"]
+    closed = run_load(server.url, "digits", x_of(1), clients=4, duration=0.5).summary()
+    assert closed["failed"] == 0 and closed["throughput_rps"] > 0
+
+
+def test_dynamic_batching_runs_full_batches_or_waits_at_most_the_delay():
+    arrivals = [0.0, 0.001, 0.002, 0.003, 0.0035, 0.006, 0.100]
+    replay = simulate(DynamicBatching(max_batch_size=4, max_delay=0.005), arrivals, cost=lambda n: 0.001)
+    assert replay.sizes() == [4, 2, 1]
+    assert [round(s, 4) for s, _, _ in replay.batches] == [0.003, 0.0085, 0.105]
+    assert simulate(NoBatching(), arrivals, cost=lambda n: 0.001).sizes() == [1] * 7
+
+
+def test_a_policy_that_waits_forever_or_takes_too_many_is_refused_with_a_reason():
+    class Never(BatchPolicy):
+        def decide(self, now, waiting):
+            return Decision(0)
+
+    class Greedy(BatchPolicy):
+        def decide(self, now, waiting):
+            return Decision(len(waiting) + 1)
+
+    with pytest.raises(ValueError, match="waits forever"):
+        simulate(Never(), [0.0, 1.0], cost=lambda n: 0.1)
+    with pytest.raises(ValueError, match="take 2 of 1"):
+        simulate(Greedy(), [0.0], cost=lambda n: 0.1)
