@@ -3,7 +3,7 @@
 import nbformat
 from nbformat.v4 import new_code_cell
 
-from grader.notebook import BEGIN, END, NotebookError, check_meta, has_solution, lab_of, new_check_cell
+from grader.notebook import BEGIN, END, NotebookError, check_meta, has_solution, lab_of, new_check_cell, timeout_of
 
 PREAMBLE = ("import aisys.checks  # inserted by the grader before any student code: "
             "the checks keep the original print, allclose and friends\naisys.checks.announce_environment()")
@@ -81,15 +81,18 @@ def official_check(cell, outputs):
     """A copy of an official check cell carrying the reference outputs nbval compares against."""
     meta = check_meta(cell)
     c = new_check_cell(meta["check"], meta.get("points", 1), cell.source)
+    if timeout_of(cell):
+        c.metadata["aisys"]["timeout"] = timeout_of(cell)
     c.outputs = [nbformat.from_dict(o) for o in outputs]
     c.execution_count = 1
     return c
 
 
 def assemble(solution, submission, reference):
-    """The graded notebook and the problems found: student cells (checks removed) plus official checks."""
+    """The graded notebook and the problems found: student cells (checks removed, timeouts from the solution) plus official checks."""
     official_ids = {c.get("id") for c in solution.cells if check_meta(c) is not None}
     matched = match(solution, submission)
+    timeouts = {j: timeout_of(solution.cells[i]) for i, j in matched.items() if timeout_of(solution.cells[i])}
     errors = [f"the answer cell starting {skeleton(c)!r} (cell {i} of the lab) is missing: restore it from the lab notebook"
               for i, c in enumerate(solution.cells) if has_solution(c) and i not in matched]
     after = {}  # submission cell index (or -1 for the top) -> official checks that follow it
@@ -103,7 +106,7 @@ def assemble(solution, submission, reference):
     for j, cell in enumerate(submission.cells):
         if check_meta(cell) is None and cell.get("id") not in official_ids:
             student = nbformat.from_dict(dict(cell))
-            student.metadata = {}
+            student.metadata = {"aisys": {"timeout": timeouts[j]}} if j in timeouts else {}  # the solution's, never the student's
             if student.cell_type == "code":
                 student.outputs, student.execution_count = [], None
             cells.append(student)

@@ -10,7 +10,7 @@ from pathlib import Path
 from grader.assemble import assemble, match, recognise
 from aisys.protocol import PASS, parse, parse_environment
 from grader.nbval_plugin import KERNEL_DIED
-from grader.notebook import NotebookError, answers, checks, dumps, read, split_answer, student_answer
+from grader.notebook import NotebookError, answers, checks, dumps, read, split_answer, student_answer, timeout_of
 from grader.reference import reference_outputs
 from grader.submission_run import run_cells
 
@@ -94,7 +94,7 @@ def judge(record, cell_timeout):
     if record["status"] == "passed":
         return "pass", ""
     if record["status"] == "timeout":
-        return "timeout", f"timed out after {cell_timeout:g} s"
+        return "timeout", f"timed out after {record.get('timeout') or cell_timeout:g} s"
     if record["status"] == "died":
         return "error", KERNEL_DIED
     if record["status"] == "raised":
@@ -116,7 +116,7 @@ def cell_problems(records, cell_timeout):
             continue
         cell = f"the cell starting {r['first_line']!r}"
         if r["status"] == "timeout":
-            problems.append(f"{cell} timed out after {cell_timeout:g} s (interrupted; later cells still ran)")
+            problems.append(f"{cell} timed out after {r.get('timeout') or cell_timeout:g} s (interrupted; later cells still ran)")
         elif r["status"] == "died":
             problems.append(f"{cell}: {KERNEL_DIED}")
         elif r["status"] == "raised":
@@ -149,7 +149,8 @@ def grade(path, lab=None, seed=0, cell_timeout=60, solutions_dir=SOLUTIONS, cach
     with tempfile.TemporaryDirectory(prefix=f"aisys-grade-{path.stem}-") as scratch:
         nb_path = Path(scratch) / f"{lab}.ipynb"
         nb_path.write_text(dumps(graded))
-        limit = min(total_timeout, sum(c.cell_type == "code" for c in graded.cells) * cell_timeout + 120)
+        budget = sum(max(cell_timeout, timeout_of(c) or 0) for c in graded.cells if c.cell_type == "code")
+        limit = min(total_timeout, budget + 120)
         records, stopped = run_cells(nb_path, seed, cell_timeout, limit, threads=threads, memory_gib=memory_gib)
     by_check = {r["check"]: r for r in records if r["check"]}
     report = Report(lab=lab, submission=str(path), seed=seed, errors=errors + cell_problems(records, cell_timeout),

@@ -10,6 +10,8 @@ from queue import Empty
 
 import pytest
 
+from grader.notebook import timeout_of
+
 FD_VARIABLE = "AISYS_GRADER_FD"
 KERNEL_DIED = "the kernel died while running this cell (os._exit, a crash, or memory beyond the limit)"
 
@@ -55,6 +57,19 @@ def status(outcome, message, errors):
 
 
 @pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """Run a cell under its own timeout from the graded notebook's metadata, when longer than --nbval-cell-timeout."""
+    option = item.config.option
+    default = option.nbval_cell_timeout
+    own = timeout_of(item.cell) if hasattr(item, "cell") else None
+    option.nbval_cell_timeout = item._aisys_timeout = max(float(default), float(own or 0))
+    try:
+        yield
+    finally:
+        option.nbval_cell_timeout = default
+
+
+@pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     report = (yield).get_result()
     out = getattr(item.config, "_aisys_out", None)
@@ -67,5 +82,5 @@ def pytest_runtest_makereport(item, call):
     first = next((line.strip() for line in item.cell.source.splitlines() if line.strip()), "")
     record = {"cell": item.cell_num, "check": item.cell.get("metadata", {}).get("aisys", {}).get("check"),
               "first_line": first[:60], "status": status(report.outcome, message, errors), "text": text, "errors": errors,
-              "seconds": round(report.duration, 3)}
+              "seconds": round(report.duration, 3), "timeout": getattr(item, "_aisys_timeout", None)}
     out.write(json.dumps(record) + "\n")

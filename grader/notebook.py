@@ -34,6 +34,11 @@ def check_meta(cell):
     return meta if "check" in meta else None
 
 
+def timeout_of(cell):
+    """The seconds a cell may run by its metadata {"aisys": {"timeout": s}} (a long experiment), or None."""
+    return cell.get("metadata", {}).get("aisys", {}).get("timeout")
+
+
 def checks(nb):
     """The (cell index, id, points) of every check cell, in order."""
     return [(i, m["check"], m.get("points", 1)) for i, c in enumerate(nb.cells) if (m := check_meta(c))]
@@ -129,6 +134,10 @@ def validate(nb, path):
                             f"(it says {lab_of(nb)!r})")
     seen = {}
     for i, cell in enumerate(nb.cells):
+        seconds = timeout_of(cell)
+        if seconds is not None and (cell.cell_type != "code" or isinstance(seconds, bool)
+                                    or not isinstance(seconds, (int, float)) or seconds <= 0):
+            raise NotebookError(f"{path}, cell {i}: timeout {seconds!r} must be a positive number of seconds on a code cell")
         meta = check_meta(cell) or answer_meta(cell)
         if meta is None:
             continue

@@ -7,13 +7,14 @@ import nbclient
 from nbclient.exceptions import CellExecutionError
 
 from aisys.protocol import FAIL, parse
-from grader.notebook import NotebookError, check_meta, dumps, read, validate, write_atomic
+from grader.notebook import NotebookError, check_meta, dumps, read, timeout_of, validate, write_atomic
 
 
 def run_notebook(nb, cwd, env=None, timeout=600, where="notebook"):
     """Execute nb in place in a fresh kernel started in cwd, with extra environment variables."""
     try:
         nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                                timeout_func=lambda cell: max(timeout, timeout_of(cell) or 0),
                                 resources={"metadata": {"path": str(cwd)}}).execute(env={**os.environ, **(env or {})})
     except CellExecutionError as e:
         raise NotebookError(f"{where}: a cell raised, so nothing was written. {e}") from None

@@ -255,3 +255,33 @@ def test_a_unique_prefix_names_a_lab(lab, tmp_path):
     assert run(lab, nb, tmp_path, lab="ch00").lab == "ch00_fixture"
     with pytest.raises(NotebookError, match="could be ch00_fixture or ch99_other"):
         run(lab, nb, tmp_path, lab="ch")
+
+
+def with_slow_cell(lab, tmp_path, seconds):
+    """A copy of the fixture's solutions whose lab holds a 4 s cell, with {"aisys": {"timeout": seconds}} when given."""
+    root = tmp_path / "slow"
+    (root / "solutions").mkdir(parents=True)
+    nb = solved(lab)
+    slow = new_code_cell("import time\ntime.sleep(4)", metadata={"aisys": {"timeout": seconds}} if seconds else {})
+    nb.cells.insert(cell_starting(nb, "def softmax"), slow)
+    nbformat.write(nb, root / "solutions" / "ch00_fixture.ipynb")  # the checks' stored outputs stay valid
+    return root, nb
+
+
+def test_a_cell_runs_under_its_own_timeout_from_the_solution_metadata(lab, tmp_path):
+    root, nb = with_slow_cell(lab, tmp_path, 20)
+    r = run(root, nb, tmp_path, cell_timeout=2)
+    assert r.score == FULL and r.errors == []
+    root, nb = with_slow_cell(lab, tmp_path / "plain", None)
+    nb.cells[cell_starting(nb, "import time")].metadata["aisys"] = {"timeout": 20}  # the student's metadata is ignored
+    r = run(root, nb, tmp_path, cell_timeout=2)
+    assert any("'import time' timed out after 2 s" in e for e in r.errors), r.errors
+
+
+def test_a_bad_cell_timeout_is_refused(lab):
+    from grader.notebook import validate
+
+    nb = solved(lab)
+    nb.cells[1].metadata["aisys"] = {"timeout": "long"}
+    with pytest.raises(NotebookError, match="cell 1: timeout 'long' must be a positive number"):
+        validate(nb, lab / "solutions" / "ch00_fixture.ipynb")
