@@ -72,6 +72,8 @@ def benchmarks(ns):
     for n in (1024, 2048, 4096):
         a, b = (torch.randn(n, n, device=dev, dtype=torch.float16) for _ in range(2))
         rows.append(row("matmul fp16", f"{n}^3", lambda: ns["matmul"](a, b), lambda: a @ b, 2 * n**3, "TFLOP/s"))
+    a, b = (torch.randn(4096, 4096, device=dev, dtype=torch.bfloat16) for _ in range(2))
+    rows.append(row("matmul bf16", "4096^3", lambda: ns["matmul"](a, b), lambda: a @ b, 2 * 4096**3, "TFLOP/s"))
     for cols in (1024, 4096, 16384):
         x = torch.randn(4096, cols, device=dev)
         rows.append(row("softmax fp32", f"4096x{cols}", lambda: ns["softmax"](x), lambda: torch.softmax(x, -1),

@@ -69,6 +69,10 @@ MISTAKES = {
             ("mask=((k0 + rk)[:, None] < K) & (rn[None, :] < N), other=0.0)",
              "mask=rn[None, :] < N, other=0.0)"),
         ], "beyond an input"),
+    ("ch04_kernels", "matmul that skips the last partial step of K"): (
+        "ch04-matmul", [
+            ("for k0 in range(0, K, BK):", "for k0 in range(0, K - K % BK, BK):"),
+        ], "the last step of the K loop"),
     ("ch04_kernels", "row-major tile order"): (
         "ch04-grouping", [
             ("    width = GROUP * num_pid_n\n    first_m = (pid // width) * GROUP\n"
@@ -93,9 +97,13 @@ MISTAKES = {
         ], "must be -inf"),
     ("ch04_kernels", "attention without rescaling"): (
         "ch04-attention", [
-            ("acc = acc * alpha[:, None] + tl.dot(p, v)",
-             "acc = acc + tl.dot(p, v)"),
+            ("acc = acc * alpha[:, None] + tl.dot(p.to(v.dtype), v)",
+             "acc = acc + tl.dot(p.to(v.dtype), v)"),
         ], "rescale acc and l_i"),
+    ("ch04_kernels", "attention whose p @ v mixes fp32 and fp16"): (
+        "ch04-attention", [
+            ("tl.dot(p.to(v.dtype), v)", "tl.dot(p, v)"),
+        ], "convert p to v's type"),
     ("ch04_kernels", "bias gradient averaged"): (
         "ch04-linear-grad", [
             ("grad.sum(0), None",
