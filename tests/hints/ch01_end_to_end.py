@@ -85,4 +85,14 @@ MISTAKES = {
             ("return timing.rate(batch_size)",
              "return timing.median / batch_size"),
         ], "divide the samples a step processes"),
+    ("ch01_end_to_end", "throughput from the fastest step"): (
+        "ch01-throughput", [
+            ("return timing.rate(batch_size)",
+             "return batch_size / timing.best"),
+        ], "the fastest step"),
+    ("ch01_end_to_end", "throughput from the mean step"): (
+        "ch01-throughput", [
+            ("return timing.rate(batch_size)",
+             "return batch_size / statistics.mean(timing.samples)"),
+        ], "the mean step time"),
 }
