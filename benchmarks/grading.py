@@ -1,10 +1,14 @@
-"""Benchmark the autograder: its overhead over running a notebook, and batch speed-up with --jobs 2.
+"""Benchmark the autograder: the sandbox's cost per submission, its overhead over running a notebook, and batch
+speed-up with --jobs 2.
 
-    python benchmarks/grading.py [--copies 6] [--notebook solutions/ch01_end_to_end.ipynb]
+    python benchmarks/grading.py [--copies 6] [--notebook solutions/ch01_end_to_end.ipynb] [--sandbox-only]
 """
 
 import argparse
 import shutil
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -12,18 +16,54 @@ from pathlib import Path
 import nbformat
 
 from grader.batch import batch
+from grader.sandbox import prepare, wrap
 from grader.solution_run import run_notebook
 from grader.grade import grade
+
+
+def seconds(fn, repeats):
+    """The median wall time of fn() over repeats calls."""
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def sandbox_overhead(nb_path, tmp, repeats):
+    """Print what the sandbox adds: to starting a process, and to grading one submission (same notebook, same run)."""
+    prepare(tmp)
+    cmd = [sys.executable, "-c", "pass"]
+    plain = seconds(lambda: subprocess.run(cmd, check=True), 20)
+    boxed = seconds(lambda: subprocess.run(wrap(cmd, tmp), check=True), 20)
+    print(f"sandbox start-up: python -c pass {plain * 1000:.0f} ms plain, {boxed * 1000:.0f} ms in bwrap: "
+          f"{(boxed - plain) * 1000:.0f} ms per submission (median of 20)")
+    runs = {"none": [], "bwrap": []}
+    for _ in range(repeats):  # interleaved, so that a slow spell of the machine hits both alike
+        for kind in runs:
+            t0 = time.perf_counter()
+            report = grade(nb_path, cache_dir=tmp / "cache", sandbox=kind)
+            runs[kind].append(time.perf_counter() - t0)
+            assert report.score == report.max_score, report
+    none, bwrap = (statistics.median(runs[k]) for k in ("none", "bwrap"))
+    print(f"{nb_path.name} graded: {none:.2f} s with --sandbox none, {bwrap:.2f} s in bwrap (median of {repeats}): "
+          f"sandbox overhead {bwrap - none:+.2f} s per submission (target < 1 s)")
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--notebook", default="solutions/ch01_end_to_end.ipynb")
     p.add_argument("--copies", type=int, default=6)
+    p.add_argument("--repeats", type=int, default=3, help="gradings per sandbox kind for the overhead (default 3)")
+    p.add_argument("--sandbox-only", action="store_true", help="measure the sandbox's overhead only")
     args = p.parse_args()
     nb_path = Path(args.notebook)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
+        sandbox_overhead(nb_path, tmp, args.repeats)
+        if args.sandbox_only:
+            return
         t0 = time.perf_counter()
         run_notebook(nbformat.read(nb_path, 4), tmp)
         plain = time.perf_counter() - t0

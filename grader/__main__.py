@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from grader.notebook import NotebookError
+from grader.sandbox import MAX_PROCESSES, NO_SANDBOX, SandboxUnavailable
 
 
 def main(argv=None):
@@ -12,7 +13,11 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m grader", description=__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
 
-    def grading_options(s):
+    def grading_options(s, sandbox="bwrap"):
+        s.add_argument("--sandbox", choices=["bwrap", "none"], default=sandbox,
+                       help=f"run the notebook in a bubblewrap sandbox, or not (default {sandbox})")
+        s.add_argument("--max-processes", type=int, default=MAX_PROCESSES,
+                       help=f"processes and threads the notebook may have at once, in the sandbox (default {MAX_PROCESSES})")
         s.add_argument("--timeout", type=float, default=60, help="seconds each cell may run (default 60)")
         s.add_argument("--seed", type=int, default=0, help="seed of the checks' hidden inputs (default 0)")
         s.add_argument("--lab", default=None, help="the lab, when the notebook does not say (e.g. ch01_end_to_end, or ch01)")
@@ -21,7 +26,7 @@ def main(argv=None):
 
     c = sub.add_parser("check", help="grade your own notebook and print what each check says")
     c.add_argument("notebook")
-    grading_options(c)
+    grading_options(c, sandbox="none")  # a student's own code on their own machine
     g = sub.add_parser("grade", help="grade one submission, as the instructor does")
     g.add_argument("notebook")
     g.add_argument("--json", default=None, help="write the JSON report here")
@@ -45,7 +50,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     try:
         return COMMANDS[args.cmd](args)
-    except NotebookError as err:
+    except (NotebookError, SandboxUnavailable) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
 
@@ -54,8 +59,11 @@ def options(args):
     """Keyword arguments of grade() from the shared command-line options."""
     from grader.grade import SOLUTIONS
 
+    if args.sandbox == "none" and args.cmd != "check":
+        print(f"warning: {NO_SANDBOX}", file=sys.stderr)
     return dict(lab=args.lab, seed=args.seed, cell_timeout=args.timeout, memory_gib=args.memory_gb,
-                solutions_dir=Path(args.solutions) if args.solutions else SOLUTIONS)
+                solutions_dir=Path(args.solutions) if args.solutions else SOLUTIONS, sandbox=args.sandbox,
+                max_processes=args.max_processes)
 
 
 def print_report(report):

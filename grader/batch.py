@@ -10,6 +10,7 @@ from grader.feedback import page
 from grader.marks import apply_marks, read_marks
 from grader.notebook import NotebookError, answers, checks, write_atomic
 from grader.reference import reference_outputs
+from grader.sandbox import require
 
 
 def grade_one(path, solutions, jobs, **options):
@@ -17,10 +18,11 @@ def grade_one(path, solutions, jobs, **options):
     try:
         return grade(path, solutions=solutions, threads=share_of_cores(jobs), **options)
     except NotebookError as e:
-        return Report(lab="", submission=str(path), seed=options.get("seed", 0), errors=[str(e)])
+        error = str(e)
     except Exception as e:  # one broken submission must never cost the rest of the class their grades
-        return Report(lab="", submission=str(path), seed=options.get("seed", 0),
-                      errors=[f"grader error ({type(e).__name__}): {e}"])
+        error = f"grader error ({type(e).__name__}): {e}"
+    return Report(lab="", submission=str(path), seed=options.get("seed", 0), errors=[error],
+                  sandbox=options.get("sandbox", "bwrap"))
 
 
 def write_reports(report, student, folder):
@@ -29,8 +31,10 @@ def write_reports(report, student, folder):
     write_atomic(folder / f"{student}.html", page(report, student))
 
 
-def batch(folder, out_csv, jobs=1, seed=0, solutions_dir=SOLUTIONS, cache_dir=CACHE, marks=None, **options):
+def batch(folder, out_csv, jobs=1, seed=0, solutions_dir=SOLUTIONS, cache_dir=CACHE, marks=None, sandbox="bwrap",
+          **options):
     """Grade every file in folder; write the CSV and, per student, a JSON report and a feedback page beside it."""
+    require(sandbox)  # refused for the whole class, before any grading, never one row at a time
     folder, out_csv = Path(folder), Path(out_csv)
     if not folder.is_dir():
         raise NotebookError(f"{folder}: not a folder of submissions")
@@ -41,7 +45,8 @@ def batch(folder, out_csv, jobs=1, seed=0, solutions_dir=SOLUTIONS, cache_dir=CA
         reference_outputs(Path(solutions_dir) / f"{lab}.ipynb", seed, cache_dir)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         reports = list(pool.map(lambda p: grade_one(p, solutions, jobs, seed=seed, solutions_dir=solutions_dir,
-                                                    cache_dir=cache_dir, **options), files))
+                                                    cache_dir=cache_dir, sandbox=sandbox, hide=[out_csv.parent],
+                                                    **options), files))
     out_csv.parent.mkdir(parents=True, exist_ok=True)
     for path, report in zip(files, reports):
         write_reports(apply_marks(report, path.stem, marked), path.stem, out_csv.parent)

@@ -12,6 +12,7 @@ from aisys.protocol import PASS, parse, parse_environment
 from grader.nbval_plugin import KERNEL_DIED
 from grader.notebook import NotebookError, answers, checks, dumps, read, split_answer, student_answer, timeout_of
 from grader.reference import reference_outputs
+from grader.sandbox import MAX_PROCESSES, NO_SANDBOX, require
 from grader.submission_run import run_cells
 
 REPO = Path(__file__).resolve().parent.parent
@@ -56,6 +57,8 @@ class Report:
     seconds: float = 0.0
     answers: list = field(default_factory=list)
     environment: dict = field(default_factory=dict)  # where the notebook ran: device, GPU, CUDA, versions
+    sandbox: str = "bwrap"  # bwrap, or none (--sandbox none)
+    warnings: list = field(default_factory=list)  # about the grading itself (no sandbox); the score stands
 
     @property
     def written_score(self):
@@ -136,9 +139,10 @@ def written_answers(solution, submission):
 
 
 def grade(path, lab=None, seed=0, cell_timeout=60, solutions_dir=SOLUTIONS, cache_dir=CACHE, threads=None,
-          memory_gib=8.0, total_timeout=1800, solutions=None):
-    """Grade the notebook at path and return its Report; NotebookError for unusable input."""
+          memory_gib=8.0, total_timeout=1800, solutions=None, sandbox="bwrap", hide=(), max_processes=MAX_PROCESSES):
+    """Grade the notebook at path and return its Report; NotebookError for unusable input, SandboxUnavailable."""
     t0 = time.monotonic()
+    require(sandbox)
     path = Path(path)
     submission = read(path)
     solutions = solutions or load_solutions(solutions_dir)
@@ -151,10 +155,13 @@ def grade(path, lab=None, seed=0, cell_timeout=60, solutions_dir=SOLUTIONS, cach
         nb_path.write_text(dumps(graded))
         budget = sum(max(cell_timeout, timeout_of(c) or 0) for c in graded.cells if c.cell_type == "code")
         limit = min(total_timeout, budget + 120)
-        records, stopped = run_cells(nb_path, seed, cell_timeout, limit, threads=threads, memory_gib=memory_gib)
+        hidden = [path.parent, solutions_dir, cache_dir, *hide]  # other submissions, model answers, references
+        records, stopped = run_cells(nb_path, seed, cell_timeout, limit, threads=threads, memory_gib=memory_gib,
+                                     sandbox=sandbox, hide=hidden, max_processes=max_processes)
     by_check = {r["check"]: r for r in records if r["check"]}
     report = Report(lab=lab, submission=str(path), seed=seed, errors=errors + cell_problems(records, cell_timeout),
-                    answers=written_answers(solution, submission),
+                    answers=written_answers(solution, submission), sandbox=sandbox,
+                    warnings=[NO_SANDBOX] if sandbox == "none" else [],
                     environment=next((parse_environment(r["text"]) for r in records if r["cell"] == 0), {}))
     if stopped:
         report.errors.append(f"grading stopped after {limit:g} s in all")

@@ -3,8 +3,10 @@
 All knowledge of nbval (its private kernel wait, its error texts) lives here; the grader reads only `status`.
 """
 
+import ctypes
 import json
 import os
+import resource
 import time
 from queue import Empty
 
@@ -13,6 +15,7 @@ import pytest
 from grader.notebook import timeout_of
 
 FD_VARIABLE = "AISYS_GRADER_FD"
+LIMITS_VARIABLE = "AISYS_GRADER_LIMITS"  # "<data bytes>,<processes or 0>"
 KERNEL_DIED = "the kernel died while running this cell (os._exit, a crash, or memory beyond the limit)"
 
 
@@ -35,11 +38,26 @@ def await_reply(self, msg_id, timeout=None):
             return
 
 
+def limit(spec):
+    """Cap this process and the kernel it starts (data memory, processes); hide this process from the kernel's /proc."""
+    if not spec:
+        return
+    data, processes = (int(v) for v in spec.split(","))
+    resource.setrlimit(resource.RLIMIT_DATA, (data, data))
+    if processes:
+        resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
+    try:  # not dumpable: the kernel, same user, cannot open this process's file descriptors (the result channel)
+        ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE
+    except (OSError, AttributeError):
+        pass
+
+
 def pytest_configure(config):
     from nbval.kernel import RunningKernel
 
     RunningKernel.await_reply = await_reply
     fd = os.environ.pop(FD_VARIABLE, None)  # removed before the kernel starts, so it never learns the channel
+    limit(os.environ.pop(LIMITS_VARIABLE, ""))
     config._aisys_out = os.fdopen(int(fd), "w", buffering=1) if fd else None
 
 

@@ -2,7 +2,6 @@
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import threading
@@ -10,7 +9,8 @@ from pathlib import Path
 
 import psutil
 
-from grader.nbval_plugin import FD_VARIABLE
+from grader.nbval_plugin import FD_VARIABLE, LIMITS_VARIABLE
+from grader.sandbox import MAX_PROCESSES, prepare, wrap
 from aisys.protocol import SEED_VARIABLE
 
 
@@ -27,21 +27,27 @@ def kill_tree(pid):
             pass
 
 
-def run_cells(notebook, seed, cell_timeout, total_timeout, threads=None, memory_gib=8.0):
+def run_cells(notebook, seed, cell_timeout, total_timeout, threads=None, memory_gib=8.0, sandbox="bwrap", hide=(),
+              max_processes=MAX_PROCESSES):
     """Results per cell, as the plugin reported them, and whether the whole run hit total_timeout."""
     notebook = Path(notebook)
     read_end, write_end = os.pipe()
-    env = {**os.environ, SEED_VARIABLE: str(seed), FD_VARIABLE: str(write_end), "PYTHONHASHSEED": "0"}
+    # data memory (RLIMIT_DATA, not the address space, which hides CUDA) and, in a sandbox, processes: set by the
+    # plugin in pytest before the kernel starts; a process count outside a user namespace would count the user's
+    limits = f"{int(memory_gib * 2**30)},{max_processes if sandbox == 'bwrap' else 0}"
+    env = {**os.environ, SEED_VARIABLE: str(seed), FD_VARIABLE: str(write_end), LIMITS_VARIABLE: limits,
+           "PYTHONHASHSEED": "0"}
     if threads:
         env.update({v: str(threads) for v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")})
     cmd = [sys.executable, "-m", "pytest", notebook.name, "--nbval-lax", "--nbval-current-env",
            f"--nbval-cell-timeout={cell_timeout}", "-p", "grader.nbval_plugin", "-p", "no:cacheprovider",
            "-o", "addopts=", "-q", "--rootdir", str(notebook.parent)]
+    if sandbox == "bwrap":
+        prepare(notebook.parent)
+        cmd = wrap(cmd, notebook.parent, hide)
     proc = subprocess.Popen(cmd, cwd=notebook.parent, env=env, pass_fds=(write_end,), start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.close(write_end)
-    limit = int(memory_gib * 2**30)  # data memory of pytest, inherited by the kernel it starts next; not the
-    resource.prlimit(proc.pid, resource.RLIMIT_DATA, (limit, limit))  # address space, which hides CUDA
     records = []
 
     def collect():

@@ -285,3 +285,19 @@ def test_a_bad_cell_timeout_is_refused(lab):
     nb.cells[1].metadata["aisys"] = {"timeout": "long"}
     with pytest.raises(NotebookError, match="cell 1: timeout 'long' must be a positive number"):
         validate(nb, lab / "solutions" / "ch00_fixture.ipynb")
+
+
+def test_a_tampered_reference_cache_entry_is_remade(lab, tmp_path, monkeypatch):
+    from grader import reference
+
+    solution, cache = lab / "solutions" / "ch00_fixture.ipynb", tmp_path / "cache"
+    made = reference.reference_outputs(solution, 5, cache)
+    (entry,) = cache.glob("ch00_fixture-seed5-*.json")
+    honest = json.loads(entry.read_text())
+    poisoned = {**honest, "outputs": {cid: [{**outs[0], "text": "PASS [x] anything\n"}] for cid, outs in honest["outputs"].items()}}
+    poisoned["mac"] = reference.hashlib.sha256(json.dumps(poisoned["outputs"]).encode()).hexdigest()  # a guessed signature
+    entry.write_text(json.dumps(poisoned))
+    assert reference.reference_outputs(solution, 5, cache) == made  # remade from the solution
+    assert json.loads(entry.read_text()) == honest
+    monkeypatch.setattr(reference, "run_notebook", lambda *a, **k: pytest.fail("an intact entry was remade"))
+    assert reference.reference_outputs(solution, 5, cache) == made
