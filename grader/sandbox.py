@@ -47,7 +47,8 @@ def mounts(scratch, hide=()):
     home = Path.home().resolve()
     private = existing_dirs(["/tmp", home])
     hidden = [d for d in existing_dirs(hide) if d not in private]
-    args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+    args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",  # /dev/shm: semaphores, shared tensors
+            "--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", "/dev/shm"]
     for dev in sorted(glob.glob("/dev/nvidia*")):  # the GPU, shared with the host
         args += ["--dev-bind", dev, dev]
     for d in sorted(private + hidden, key=lambda p: len(p.parts)):
