@@ -167,3 +167,46 @@ def test_a_policy_that_waits_forever_or_takes_too_many_is_refused_with_a_reason(
         simulate(Never(), [0.0, 1.0], cost=lambda n: 0.1)
     with pytest.raises(ValueError, match="take 2 of 1"):
         simulate(Greedy(), [0.0], cost=lambda n: 0.1)
+
+
+def test_a_client_that_disconnects_mid_request_does_not_disturb_the_others(served):
+    import socket
+
+    server, models, _ = served
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as s:
+        s.sendall(b"POST /v2/models/digits/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: 1000\r\n\r\n{\"inputs\": [")
+    x = x_of(2, seed=3)
+    good = requests.post(infer_url(server.url, "digits", 1), json=request_json("input", x))
+    assert good.status_code == 200
+    np.testing.assert_allclose(output_array(good.json()), local(models[1], x), atol=1e-5)
+
+
+def test_sigterm_answers_the_queued_requests_before_exiting(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    save_version(tmp_path, "digits", 1, tiny(1), torch.zeros(1, 1, 8, 8))
+    server = ServerProcess(tmp_path, policies={"digits": DynamicBatching(max_batch_size=64, max_delay=1.0)})
+    with ThreadPoolExecutor(4) as pool:
+        replies = [pool.submit(requests.post, infer_url(server.url, "digits"), json=request_json("input", x_of(1, seed=i)))
+                   for i in range(4)]
+        import time
+
+        time.sleep(0.3)  # the four wait in the queue for their batch (max_delay 1 s)
+        assert server.stop() == 0, server.log_tail()
+        assert [r.result().status_code for r in replies] == [200] * 4
+
+
+def test_the_load_command_prints_percentiles_and_writes_json(served, tmp_path):
+    import subprocess
+    import sys
+
+    server, _, _ = served
+    out = tmp_path / "load.json"
+    done = subprocess.run([sys.executable, "-m", "aisys.serving", "load", "--url", server.url, "--model", "digits",
+                           "--rate", "100", "--duration", "0.5", "--json", str(out)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "p99_ms=" in done.stdout
+    summary = json.loads(out.read_text())
+    assert summary["failed"] == 0 and summary["requests"] > 20 and summary["p50_ms"] <= summary["p99_ms"]

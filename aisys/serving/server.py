@@ -1,6 +1,7 @@
 """The model server: the Open Inference Protocol (KServe v2) REST API over aiohttp, a batching worker per model version, Prometheus metrics."""
 
 import asyncio
+import os
 import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -236,12 +237,22 @@ async def serve(repo, host="127.0.0.1", port=8000, policies=None, max_body=MAX_B
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    orphaned = asyncio.get_running_loop().create_task(watch_parent(stop))
     await stop.wait()
+    orphaned.cancel()
     await runner.cleanup()  # waits for handlers in flight: their requests are answered first
     for worker in server.workers.values():
         worker.task.cancel()
     server.executor.shutdown()
     print("stopped", file=sys.stderr, flush=True)
+
+
+async def watch_parent(stop, every=1.0):
+    """Stop when the process that started this server is gone (a notebook kernel killed without cleaning up)."""
+    parent = os.getppid()
+    while os.getppid() == parent:
+        await asyncio.sleep(every)
+    stop.set()
 
 
 def policy_file_contents(policies):
