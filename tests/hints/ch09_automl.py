@@ -1,0 +1,66 @@
+"""Mistakes ch09_automl warns about: (lab, mistake): (check id, [(solution text, the mistaken text)], hint words)."""
+
+MISTAKES = {
+    ("ch09_automl", "loguniform sampled uniformly"): (
+        "ch09-sample", [
+            ("x = float(math.exp(rng.uniform(math.log(v[0]), math.log(v[1]))))", "x = float(rng.uniform(v[0], v[1]))"),
+        ], "sample uniformly in log space"),
+    ("ch09_automl", "randint with the upper bound included"): (
+        "ch09-sample", [
+            ("int(rng.integers(v[0], v[1]))", "int(rng.integers(v[0], v[1] + 1))"),
+        ], "excludes the upper bound"),
+    ("ch09_automl", "quniform not rounded"): (
+        "ch09-sample", [
+            ('config[name] = x if kind == "uniform" else float(min(max(round(x / v[2]) * v[2], v[0]), v[1]))',
+             "config[name] = x"),
+        ], "round to a multiple of q"),
+    ("ch09_automl", "loguniform grid evenly spaced in value"): (
+        "ch09-grid", [
+            ("np.geomspace(v[0], v[1], points)", "np.linspace(v[0], v[1], points)"),
+        ], "evenly in log space"),
+    ("ch09_automl", "TPE that minimises accuracy"): (
+        "ch09-tpe-table", [
+            ("ranked = sorted(history, key=lambda h: -h[1])", "ranked = sorted(history, key=lambda h: h[1])"),
+        ], "the good group must be the highest scores"),
+    ("ch09_automl", "TPE that never leaves its random start"): (
+        "ch09-tpe-table", [
+            ("config = sample(space, rng) if t < n_startup else", "config = sample(space, rng) if True else"),
+        ], "mean regret after 30 trials"),
+    ("ch09_automl", "TPE without a density for numeric parameters"): (
+        "ch09-tpe-synthetic", [
+            ("self.mu = np.array([to_unit(spec, x) for x in values])", "self.mu = np.array([])"),
+        ], "numeric parameters need a density"),
+    ("ch09_automl", "mutate that changes the parent"): (
+        "ch09-evolution", [
+            ("    child = dict(config)\n", "    child = config\n"),
+        ], "return a copy"),
+    ("ch09_automl", "evolution that removes the worst member"): (
+        "ch09-evolution", [
+            ("            alive.pop(0)", "            alive.remove(min(alive, key=lambda h: h[1]))"),
+        ], "remove the oldest member, not the worst"),
+    ("ch09_automl", "Hyperband's s_max from a floating-point log"): (
+        "ch09-brackets", [
+            ("    s_max = 0\n    while eta ** (s_max + 1) <= R:\n        s_max += 1\n", "    s_max = int(math.log(R, eta))\n"),
+        ], "compute s_max with integers"),
+    ("ch09_automl", "successive halving that retrains from scratch"): (
+        "ch09-successive-halving", [
+            ("spent += (epochs - done) * len(alive)", "spent += epochs * len(alive)"),
+        ], "continues training"),
+    ("ch09_automl", "successive halving that promotes the worst"): (
+        "ch09-successive-halving", [
+            ("scored.sort(key=lambda cs: -cs[1])", "scored.sort(key=lambda cs: cs[1])"),
+        ], "expected the"),
+    ("ch09_automl", "Hyperband that returns the last bracket's winner"): (
+        "ch09-hyperband", [
+            ("        if acc > best_acc:\n            best, best_acc = config, acc", "        best, best_acc = config, acc"),
+        ], "return the best over brackets"),
+    ("ch09_automl", "median stop on the last value"): (
+        "ch09-median-stop", [
+            ("max(curve[:t]) < np.median(", "curve[t - 1] < np.median("),
+        ], "is not below"),
+    ("ch09_automl", "median stop that counts stopped trials"): (
+        "ch09-median-stop", [
+            ("        if stop is None:\n            completed.append(curve)\n        stops.append(stop)",
+             "        completed.append(curve)\n        stops.append(stop)"),
+        ], "stopped trials do not count as completed"),
+}
