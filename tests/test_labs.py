@@ -12,7 +12,8 @@ MIN_CHECKS = {"ch01_end_to_end.ipynb": 6, "ch03_framework.ipynb": 12,
               "ch04_kernels.ipynb": 14, "ch06a_data_parallel.ipynb": 7,
               "ch06b_model_parallel.ipynb": 6,
               "ch07_scheduling.ipynb": 10,
-              "ch09_automl.ipynb": 10}
+              "ch09_automl.ipynb": 10,
+              "ch08_inference.ipynb": 13}
 
 
 def test_there_are_labs():

@@ -1,0 +1,102 @@
+"""Mistakes ch08_inference warns about: (lab, mistake): (check id, [(solution text, the mistaken text)], hint words)."""
+
+MISTAKES = {
+    ("ch08_inference", "a client that ignores the status"): (
+        "ch08-client", [
+            ("    if reply.status_code != 200:\n        raise InferError(reply.status_code, reply.json().get(\"error\", reply.text))\n",
+             ""),
+        ], "raise InferError(status, message) on a non-200 reply"),
+    ("ch08_inference", "a client that invents the status"): (
+        "ch08-client", [
+            ("raise InferError(reply.status_code,", "raise InferError(400,"),
+        ], "pass the HTTP status of the reply"),
+    ("ch08_inference", "a batcher that waits for more than a full batch"): (
+        "ch08-batcher", [
+            ("if len(waiting) >= self.max_batch_size:", "if len(waiting) > self.max_batch_size:"),
+        ], "run as soon as max_batch_size requests wait"),
+    ("ch08_inference", "a batcher that takes everything when the batch is full"): (
+        "ch08-batcher", [
+            ("            return Decision(self.max_batch_size)\n", "            return Decision(len(waiting))\n"),
+        ], "never take more than max_batch_size"),
+    ("ch08_inference", "a batcher timed from the newest request"): (
+        "ch08-batcher", [
+            ("deadline = waiting[0] + self.max_delay", "deadline = waiting[-1] + self.max_delay"),
+        ], "oldest request"),
+    ("ch08_inference", "a batcher that never waits"): (
+        "ch08-batcher-sla", [
+            ("        return Decision(0, deadline)\n", "        return Decision(len(waiting))\n"),
+        ], "the rule runs"),
+    ("ch08_inference", "a percentile one rank too high"): (
+        "ch08-percentile", [
+            ("rank = math.ceil(q / 100 * len(ordered))", "rank = int(q / 100 * len(ordered)) + 1"),
+        ], "ceil(q/100 * n)-th smallest"),
+    ("ch08_inference", "an interpolated percentile"): (
+        "ch08-percentile", [
+            ("    ordered = sorted(samples)\n", "    return float(np.percentile(samples, q))\n"),
+        ], "nearest rank does not interpolate"),
+    ("ch08_inference", "an SLA that forgets the batch ahead"): (
+        "ch08-sla-batch", [
+            ("if fill + 2 * seconds <= sla and", "if fill + seconds <= sla and"),
+        ], "a request may wait for the batch ahead"),
+    ("ch08_inference", "an SLA batch that does not keep up"): (
+        "ch08-sla-batch", [
+            ("if fill + 2 * seconds <= sla and seconds <= b / rate:", "if fill + 2 * seconds <= sla:"),
+        ], "keeps up"),
+    ("ch08_inference", "a symmetric scale of 128 steps"): (
+        "ch08-quant-symmetric", [
+            ("scale = torch.clamp(m, min=1e-12) / 127", "scale = torch.clamp(m, min=1e-12) / 128"),
+        ], "max|w| / 127"),
+    ("ch08_inference", "per-channel scales over the wrong dimension"): (
+        "ch08-quant-symmetric", [
+            ("m = w.abs().amax(dim=1, keepdim=True)", "m = w.abs().amax(dim=0, keepdim=True)"),
+        ], "one scale per output channel (row)"),
+    ("ch08_inference", "truncating instead of rounding"): (
+        "ch08-quant-symmetric", [
+            ("q = torch.clamp(torch.round(w / scale), -127, 127)", "q = torch.clamp(torch.trunc(w / scale), -127, 127)"),
+        ], "round to nearest"),
+    ("ch08_inference", "a zero point that is not an integer"): (
+        "ch08-quant-asymmetric", [
+            ("zero_point = int(min(max(round(-lo / scale), 0), 255))", "zero_point = min(max(-lo / scale, 0), 255)"),
+        ], "round it to an integer"),
+    ("ch08_inference", "an int8 model that is a copy"): (
+        "ch08-int8-model", [
+            ("    quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8)\n",
+             "    import shutil\n    shutil.copy(src, dst)\n"),
+        ], "quantise the weights to 8 bits"),
+}
+MISTAKES.update({
+    ("ch08_inference", "magnitude pruning by signed value"): (
+        "ch08-prune-magnitude", [
+            ("mask[w.abs().flatten().argsort()[:k]] = False", "mask[w.flatten().argsort()[:k]] = False"),
+        ], "smallest magnitude |w|"),
+    ("ch08_inference", "structured pruning of the weakest units"): (
+        "ch08-prune-structured", [
+            ("kept = w.norm(dim=1).topk(keep).indices", "kept = w.norm(dim=1).topk(keep, largest=False).indices"),
+        ], "largest L2 norm"),
+    ("ch08_inference", "structured pruning that leaves the next layer whole"): (
+        "ch08-prune-structured", [
+            ("            w = w[:, kept]\n", "            pass\n"),
+        ], "slice the next layer's input columns"),
+    ("ch08_inference", "low rank from the smallest singular values"): (
+        "ch08-low-rank", [
+            ("first.weight.copy_(S[:rank, None] * Vh[:rank])", "first.weight.copy_(S[-rank:, None] * Vh[-rank:])"),
+            ("second.weight.copy_(U[:, :rank])", "second.weight.copy_(U[:, -rank:])"),
+        ], "keep the largest singular values"),
+    ("ch08_inference", "low rank without the bias"): (
+        "ch08-low-rank", [
+            ("        second.bias.copy_(linear.bias.detach())\n", "        second.bias.zero_()\n"),
+        ], "copy the bias"),
+    ("ch08_inference", "distillation without T squared"): (
+        "ch08-distill-loss", [
+            ("return alpha * T * T * soft", "return alpha * soft"),
+        ], "multiply the soft term by T^2"),
+    ("ch08_inference", "distillation with the KL reversed"): (
+        "ch08-distill-loss", [
+            ("F.kl_div(F.log_softmax(student_logits / T, dim=1), F.softmax(teacher_logits / T, dim=1)",
+             "F.kl_div(F.log_softmax(teacher_logits / T, dim=1), F.softmax(student_logits / T, dim=1)"),
+        ], "KL(teacher || student)"),
+    ("ch08_inference", "an ONNX export with a fixed batch"): (
+        "ch08-onnx", [
+            (',\n                          dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})', ")"),
+        ], "dynamic batch dimension"),
+})
