@@ -205,8 +205,16 @@ def test_the_load_command_prints_percentiles_and_writes_json(served, tmp_path):
     server, _, _ = served
     out = tmp_path / "load.json"
     done = subprocess.run([sys.executable, "-m", "aisys.serving", "load", "--url", server.url, "--model", "digits",
-                           "--rate", "100", "--duration", "0.5", "--json", str(out)], capture_output=True, text=True, timeout=60)
+                           "--rate", "100", "--duration", "0.5", "--malformed", "0.1", "--json", str(out)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "p99_ms=" in done.stdout
     summary = json.loads(out.read_text())
     assert summary["failed"] == 0 and summary["requests"] > 20 and summary["p50_ms"] <= summary["p99_ms"]
+
+
+def test_malformed_requests_mixed_into_the_load_are_refused_and_no_valid_one_fails(served):
+    server, _, _ = served
+    for mode in ({"rate": 300}, {"clients": 4}):
+        summary = run_load(server.url, "digits", x_of(1), duration=0.5, malformed=0.2, **mode).summary()
+        assert summary["malformed"] > 5 and summary["malformed_refused"] == summary["malformed"], summary
+        assert summary["failed"] == 0 and summary["requests"] > 20, summary

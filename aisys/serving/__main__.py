@@ -24,6 +24,7 @@ def main(argv=None):
     load.add_argument("--clients", type=int, help="closed loop: concurrent clients")
     load.add_argument("--duration", type=float, default=5.0)
     load.add_argument("--seed", type=int, default=0)
+    load.add_argument("--malformed", type=float, default=0.0, help="share of requests sent as broken JSON (must get 400)")
     load.add_argument("--json", help="also write the summary to this file")
     args = parser.parse_args(argv)
     if args.command == "serve":
@@ -33,12 +34,13 @@ def main(argv=None):
     if (args.rate is None) == (args.clients is None):
         parser.error("give either --rate (open loop) or --clients (closed loop)")
     example = np.zeros((1, *example_shape(args.url, args.model)), dtype=np.float32)
-    summary = run_load(args.url, args.model, example, args.rate, args.clients, args.duration, args.seed).summary()
+    summary = run_load(args.url, args.model, example, args.rate, args.clients, args.duration, args.seed,
+                       malformed=args.malformed).summary()
     print(" ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}" for k, v in summary.items()))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(summary, f, indent=1)
-    return 0 if summary["failed"] == 0 else 1
+    return 0 if summary["failed"] == 0 and summary["malformed_refused"] == summary["malformed"] else 1
 
 
 def example_shape(url, model):

@@ -5,7 +5,7 @@ import asyncio
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import aiohttp
 import numpy as np
@@ -30,15 +30,17 @@ class LoadResult:
     latency: np.ndarray
     status: np.ndarray
     seconds: float
-    errors: list = field(default_factory=list, repr=False)
+    valid: np.ndarray = None  # False for the requests sent malformed on purpose
 
     def summary(self):
-        """Throughput of successful requests and their p50/p95/p99 latency (ms, nearest rank)."""
-        ok = self.latency[self.status == 200]
+        """Throughput of successful valid requests and their p50/p95/p99 latency (ms, nearest rank); failures of valid ones."""
+        valid = np.ones(len(self.status), dtype=bool) if self.valid is None else self.valid
+        ok = self.latency[(self.status == 200) & valid]
         pct = lambda q: float(np.percentile(ok, q, method="inverted_cdf")) * 1000 if len(ok) else float("nan")
-        return {"mode": self.mode, "offered_rps": self.offered, "requests": int(len(self.status)),
-                "failed": int((self.status != 200).sum()), "throughput_rps": len(ok) / self.seconds,
-                "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99)}
+        return {"mode": self.mode, "offered_rps": self.offered, "requests": int(valid.sum()),
+                "failed": int(((self.status != 200) & valid).sum()), "throughput_rps": len(ok) / self.seconds,
+                "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99),
+                "malformed": int((~valid).sum()), "malformed_refused": int(((self.status == 400) & ~valid).sum())}
 
 
 async def _send(session, url, body):
@@ -52,32 +54,33 @@ async def _send(session, url, body):
         return time.perf_counter() - start, 0
 
 
-async def _open_loop(url, body, schedule, timeout):
+async def _open_loop(url, bodies, schedule, timeout):
     latency, status = np.zeros(len(schedule)), np.zeros(len(schedule), dtype=int)
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), timeout=aiohttp.ClientTimeout(timeout)) as session:
         t0 = time.perf_counter() + 0.02
 
         async def one(i):
             await asyncio.sleep(max(t0 + schedule[i] - time.perf_counter(), 0))
-            _, status[i] = await _send(session, url, body)
+            _, status[i] = await _send(session, url, bodies[i])
             latency[i] = time.perf_counter() - (t0 + schedule[i])  # from the scheduled send: a late send counts
 
         await asyncio.gather(*(one(i) for i in range(len(schedule))))
         return latency, status, time.perf_counter() - t0
 
 
-async def _closed_loop(url, body, clients, duration, timeout):
+async def _closed_loop(url, bodies, clients, duration, timeout):
     results = []
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), timeout=aiohttp.ClientTimeout(timeout)) as session:
         t0 = time.perf_counter()
 
         async def client():
             while time.perf_counter() - t0 < duration:
-                results.append(await _send(session, url, body))
+                i = len(results) % len(bodies)
+                results.append((*await _send(session, url, bodies[i]), i))
 
         await asyncio.gather(*(client() for _ in range(clients)))
         seconds = time.perf_counter() - t0
-    return np.array([r[0] for r in results]), np.array([r[1] for r in results], dtype=int), seconds
+    return np.array([r[0] for r in results]), np.array([r[1] for r in results], dtype=int), seconds, [r[2] for r in results]
 
 
 def in_thread(coroutine):
@@ -91,14 +94,19 @@ def infer_url(url, model, version=None):
     return f"{url}/v2/models/{model}" + (f"/versions/{version}" if version is not None else "") + "/infer"
 
 
-def run_load(url, model, example, rate=None, clients=None, duration=2.0, seed=0, timeout=30, version=None):
-    """Offer load to a server: open loop at `rate` req/s (Poisson) or closed loop with `clients`; a LoadResult."""
+def run_load(url, model, example, rate=None, clients=None, duration=2.0, seed=0, timeout=30, version=None, malformed=0.0):
+    """Offer load to a server: open loop at `rate` req/s (Poisson) or closed loop with `clients`; a LoadResult.
+
+    A share `malformed` of the requests is sent as broken JSON (the server must refuse them and serve the rest)."""
     if (rate is None) == (clients is None):
         raise ValueError("give either rate= (open loop) or clients= (closed loop)")
-    body = json.dumps(request_json("input", np.asarray(example))).encode()
+    good = json.dumps(request_json("input", np.asarray(example))).encode()
     target = infer_url(url, model, version)
+    schedule = poisson_schedule(rate, duration, seed) if rate is not None else np.zeros(1000)
+    valid = np.random.default_rng(seed + 1).random(len(schedule)) >= malformed
+    bodies = [good if v else good[: len(good) // 2] for v in valid]
     if rate is not None:
-        latency, status, seconds = in_thread(_open_loop(target, body, poisson_schedule(rate, duration, seed), timeout))
-        return LoadResult("open", rate, latency, status, seconds)
-    latency, status, seconds = in_thread(_closed_loop(target, body, clients, duration, timeout))
-    return LoadResult("closed", None, latency, status, seconds)
+        latency, status, seconds = in_thread(_open_loop(target, bodies, schedule, timeout))
+        return LoadResult("open", rate, latency, status, seconds, valid)
+    latency, status, seconds, which = in_thread(_closed_loop(target, bodies, clients, duration, timeout))
+    return LoadResult("closed", None, latency, status, seconds, valid[which])
