@@ -12,7 +12,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 NOBODY = 65534  # the user a root grader drops to (root's process count is never limited)
-TMPFS_BYTES = 2 * 2**30  # the private /tmp and home live in memory: each is capped
+TMPFS_BYTES = 2 * 2**30  # the private /tmp (home included) and /dev/shm live in memory: each is capped
+HOME = "/tmp/home"  # the kernel's home, on the same file system as its /tmp (caches are built in one, moved to the other)
 MAX_PROCESSES = 1024  # default cap on processes and threads of one submission
 FIX = ("install bubblewrap (Debian/Ubuntu: sudo apt install bubblewrap), or pass --sandbox none to grade trusted "
        "notebooks without a sandbox")
@@ -42,16 +43,15 @@ def under(path, folders):
 
 
 def mounts(scratch, hide=()):
-    """bwrap's filesystem arguments: / read-only, private home and /tmp, hidden folders, the scratch folder writable."""
+    """bwrap's filesystem arguments: / read-only, a private /tmp holding the home, hidden folders, the scratch folder writable."""
     scratch = Path(scratch).resolve()
-    home = Path.home().resolve()
-    private = existing_dirs(["/tmp", home])
-    hidden = [d for d in existing_dirs(hide) if d not in private]
+    private = existing_dirs(["/tmp"])
+    hidden = [d for d in existing_dirs([Path.home(), *hide]) if d not in private]  # the host's home: empty
     args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",  # /dev/shm: semaphores, shared tensors
             "--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", "/dev/shm"]
     for dev in sorted(glob.glob("/dev/nvidia*")):  # the GPU, shared with the host
         args += ["--dev-bind", dev, dev]
-    for d in sorted(private + hidden, key=lambda p: len(p.parts)):
+    for d in sorted(private + [d for d in hidden if not under(d, private)], key=lambda p: len(p.parts)):
         args += ["--perms", "1777" if d in private else "0555", "--size", str(TMPFS_BYTES), "--tmpfs", str(d)]
     rebound = [n for n in needed() if under(n, private + hidden) or n in private + hidden]
     for n in rebound:
@@ -62,8 +62,8 @@ def mounts(scratch, hide=()):
     for d in hidden:  # e.g. solutions/ inside the project, shown again above
         if under(d, rebound):
             args += ["--perms", "0555", "--tmpfs", str(d)]
-    return args + ["--bind", str(scratch), str(scratch), "--chdir", str(scratch),
-                   "--setenv", "HOME", str(home if home != Path("/") else "/tmp"), "--setenv", "TMPDIR", "/tmp"]
+    return args + ["--bind", str(scratch), str(scratch), "--chdir", str(scratch), "--perms", "0777", "--dir", HOME,
+                   "--setenv", "HOME", HOME, "--setenv", "TMPDIR", "/tmp"]
 
 
 def wrap(cmd, scratch, hide=()):

@@ -69,6 +69,22 @@ raise RuntimeError("NET " + json.dumps(net))'''
 
 MEMORY = "hog = bytearray(64 * 2**30)"
 
+CHANNEL = '''import json, os
+opened = []  # pipes of other processes (the grader's result channel among them) opened for writing
+for pid in (p for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid()):
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        continue
+    for n in fds:
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{n}").startswith("pipe:"):
+                os.close(os.open(f"/proc/{pid}/fd/{n}", os.O_WRONLY))
+                opened.append(f"{pid}/{n}")
+        except OSError:
+            pass
+raise RuntimeError("CHANNEL " + json.dumps(opened))'''
+
 FORK = '''import os, signal, time
 children, stopped = [], None
 try:
@@ -124,7 +140,7 @@ def graded(listener):
     shutil.copy(LAB, alice)
     nb = nbformat.read(LAB, 4)
     for source in (WRITE % ({k: str(v) for k, v in WRITES.items()}, str(LAB)), READ % ([str(alice), str(LAB)], str(folder)),
-                   NET % port, MEMORY, FORK):
+                   NET % port, MEMORY, CHANNEL, FORK):
         nb.cells.append(new_code_cell(source))
     nbformat.write(nb, folder / "mallory.ipynb")
     before = {p: digest(p) for p in [LAB, alice, *sorted((REPO / "aisys").glob("*.py"))]}
@@ -154,15 +170,15 @@ def test_the_batch_is_graded_normally_beside_the_attacks(graded):
         assert reports[student]["sandbox"] == "bwrap" and reports[student]["warnings"] == []
         assert rows[student]["score"] == rows[student]["max_score"] != "0", rows[student]
     assert reports["alice"]["errors"] == []
-    assert len(reports["mallory"]["errors"]) == 5  # one per attack cell, each contained
+    assert len(reports["mallory"]["errors"]) == 6  # one per attack cell, each contained
 
 
 def test_writes_outside_the_scratch_folder_reach_nothing(graded):
     _, reports, _, before, _ = graded
     outcome = json.loads(error(reports["mallory"], "WRITES"))
-    for name in ("project", "solutions", "aisys", "cache", "solution opened for writing"):
+    for name in ("project", "solutions", "aisys", "cache", "home", "solution opened for writing"):
         assert outcome[name] in ("OSError", "PermissionError", "FileNotFoundError"), outcome
-    assert outcome["home"] == outcome["tmp"] == "written"  # its private home and /tmp, gone with the sandbox
+    assert outcome["tmp"] == "written"  # its private /tmp, gone with the sandbox
     assert not any(p.exists() for p in WRITES.values()), [p for p in WRITES.values() if p.exists()]
     assert {p: digest(p) for p in before} == before
 
@@ -179,6 +195,11 @@ def test_the_hosts_loopback_is_out_of_reach_but_its_own_works(graded):
     net = json.loads(error(reports["mallory"], "NET"))
     assert net == {"host listener": "ConnectionRefusedError", "own loopback": "ok"}
     assert accepted == []
+
+
+def test_the_result_channel_cannot_be_forged(graded):
+    _, reports, _, _, _ = graded
+    assert json.loads(error(reports["mallory"], "CHANNEL")) == []
 
 
 def test_memory_and_processes_are_capped(graded):
@@ -230,4 +251,6 @@ def test_mounts_hide_a_folder_holding_the_project_and_pass_the_gpu_through(monke
     hide, show, rehide = (args.index(s) for s in (f"--tmpfs {REPO.parent} ", f"--ro-bind {REPO} {REPO} ",
                                                    f"--perms 0555 --tmpfs {REPO / 'solutions'} "))
     assert hide < show < rehide  # the project shown again inside the hidden folder, its solutions hidden again
-    assert args.endswith(f"--bind {tmp_path} {tmp_path} --chdir {tmp_path} --setenv HOME {Path.home()} --setenv TMPDIR /tmp")
+    assert f"--perms 0555 --size {sandbox.TMPFS_BYTES} --tmpfs {Path.home().resolve()} " in args  # the host's home, empty
+    assert args.endswith(f"--bind {tmp_path} {tmp_path} --chdir {tmp_path} --perms 0777 --dir /tmp/home "
+                         "--setenv HOME /tmp/home --setenv TMPDIR /tmp")
