@@ -66,6 +66,15 @@ MISTAKES = {
             ("worst = max(worst, float(np.abs(leaves[k].grad - num).max() / max(1.0, np.abs(num).max())))",
              "worst = max(worst, float(np.abs(num - num).max()))"),
         ], "for an operator whose backward is wrong"),
+    ("ch03_framework", "grad_check that checks only the first input"): (
+        "ch03-gradcheck", [
+            ("for k, v in enumerate(inputs):", "for k, v in enumerate(inputs[:1]):"),
+        ], "for every element of every input"),
+    ("ch03_framework", "grad_check that reports the absolute error"): (
+        "ch03-gradcheck", [
+            ("worst = max(worst, float(np.abs(leaves[k].grad - num).max() / max(1.0, np.abs(num).max())))",
+             "worst = max(worst, float(np.abs(leaves[k].grad - num).max()))"),
+        ], "that is the absolute error"),
     ("ch03_framework", "cross-entropy without the max shift"): (
         "ch03-mlp", [
             ("    z = logits - logits.data.max(axis=1, keepdims=True)\n", "    z = logits\n"),
@@ -144,7 +153,17 @@ MISTAKES = {
     ("ch03_framework", "converted models tested on the traced input only"): (
         "ch03-control-flow", [
             ("for x in (x_trace, x_other)]", "for x in (x_trace, x_trace)]"),
-        ], "a trace records the branch the example input took"),
+        ], "your right_on_other does not match what the tool does: run the converted model on that very input"),
+    ("ch03_framework", "control-flow row written down instead of measured"): (
+        "ch03-control-flow", [
+            ('    row("torch.fx.symbolic_trace", lambda: torch.fx.symbolic_trace(model))\n',
+             '    rows.append(("torch.fx.symbolic_trace", False, None, None, False, False))\n'),
+        ], "converts is False exactly when the conversion raised"),
+    ("ch03_framework", "compiled graphs not counted with explain"): (
+        "ch03-control-flow", [
+            ('row("torch.compile", lambda: torch.compile(model, backend="eager"), lambda: explained(model))',
+             'row("torch.compile", lambda: torch.compile(model, backend="eager"))'),
+        ], "take graph_count and graph_break_count from torch._dynamo.explain"),
     ("ch03_framework", "scheduler on one thread"): (
         "ch03-scheduler", [
             ("concurrent.futures.ThreadPoolExecutor(workers)", "concurrent.futures.ThreadPoolExecutor(1)"),
