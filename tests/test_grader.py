@@ -182,6 +182,7 @@ def test_cli_grade_writes_the_documented_json(lab, tmp_path):
     assert report["environment"]["device"] == "cpu" and report["environment"]["torch"].startswith("2.")
     assert set(report["checks"][0]) == {"id", "points", "max_points", "status", "feedback"}
     assert report["score"] == report["max_score"] == FULL
+    assert (report["sandbox"], report["warnings"]) == ("bwrap", [])
 
 
 def test_batch_of_mixed_submissions_writes_a_full_csv(lab, tmp_path):
