@@ -218,3 +218,15 @@ def test_malformed_requests_mixed_into_the_load_are_refused_and_no_valid_one_fai
         summary = run_load(server.url, "digits", x_of(1), duration=0.5, malformed=0.2, **mode).summary()
         assert summary["malformed"] > 5 and summary["malformed_refused"] == summary["malformed"], summary
         assert summary["failed"] == 0 and summary["requests"] > 20, summary
+
+
+def test_simulate_tells_the_policy_each_batch_size_and_time():
+    class Recorder(DynamicBatching):
+        seen = []
+
+        def observe(self, size, seconds):
+            self.seen.append((size, round(seconds, 6)))
+
+    policy = Recorder(max_batch_size=2, max_delay=0.001)
+    simulate(policy, [0.0, 0.0, 0.0], cost=lambda n: 0.001 * n)
+    assert policy.seen == [(2, 0.002), (1, 0.001)]

@@ -21,6 +21,9 @@ class BatchPolicy:
         """`waiting`: arrival times of the queued requests, oldest first (never empty). Returns a Decision."""
         raise NotImplementedError
 
+    def observe(self, size, seconds):
+        """Told after every batch: how many requests it ran and how long the model took (adaptive policies learn here)."""
+
 
 class NoBatching(BatchPolicy):
     """One request per model call, as soon as the model is free."""
@@ -88,6 +91,7 @@ def simulate(policy, arrivals, cost):
         if decision.take:
             ids, queue = queue[:decision.take], queue[decision.take:]
             end = t + cost(len(ids))
+            policy.observe(len(ids), end - t)
             batches.append((t, end, ids))
             latency[ids] = end - np.asarray(arrivals)[ids]
             t = end

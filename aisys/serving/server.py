@@ -99,6 +99,10 @@ class Worker:
             self.fail(batch, InferError(500, f"model '{name}' version {self.version} failed: {type(e).__name__}: {e}"))
             return
         metrics.infer.labels(name).observe(loop.time() - start)
+        try:
+            self.policy.observe(len(batch), loop.time() - start)
+        except Exception as e:  # a policy that fails to learn still serves
+            print(f"model '{name}': the batching policy's observe() raised {type(e).__name__}: {e}", file=sys.stderr)
         offset = 0
         for p in batch:
             if not p.future.done():
