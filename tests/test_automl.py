@@ -1,4 +1,4 @@
-"""aisys.automl: the shipped HPO table and its recipe."""
+"""aisys.automl: the shipped HPO table and its recipe, and real NNI experiments that leave nothing behind."""
 
 import numpy as np
 import pytest
@@ -45,3 +45,62 @@ def test_save_and_load_round_trip(table, tmp_path):
     tabular.save(table, path)
     again = tabular.load(path)
     assert again.configs == table.configs and np.allclose(again.curves, table.curves, atol=1e-4)
+
+
+# --- real NNI experiments (aisys.automl.experiment): a few seconds each, and no NNI process left behind
+
+from aisys.automl import experiment  # noqa: E402
+
+
+def _gone(pid):
+    """Whether no NNI manager runs under this PID any more (other sessions' managers do not count)."""
+    import psutil
+
+    return not psutil.pid_exists(pid) or not experiment.is_nni_manager(psutil.Process(pid))
+
+
+def _space():
+    return {name: {"_type": "choice", "_value": spec["_value"][-2:]} for name, spec in tabular.SPACE.items()}
+
+
+def test_broken_tuners_are_refused_with_the_reason(tmp_path):
+    for name in ("Hyperband", "BOHB", "GP"):
+        with pytest.raises(ValueError, match="leaves it out"):
+            experiment.LocalExperiment(_space(), name, workdir=tmp_path)
+
+
+def test_an_experiment_runs_on_localhost_its_results_match_the_table_and_nothing_is_left(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    table = tabular.load()
+    with experiment.LocalExperiment(_space(), "Random", {"seed": 0}, trials=3, concurrency=2) as exp:
+        pid = exp.pid
+        listening = {(c.laddr.ip, c.laddr.port) for c in __import__("psutil").Process(pid).net_connections("tcp") if c.status == "LISTEN"}
+        assert listening == {("127.0.0.1", exp.port)}, listening
+        exp.wait(timeout=60, progress=False)
+        results = exp.results()
+    assert f"web UI at http://127.0.0.1:{exp.port}" in capsys.readouterr().out
+    assert len(results) == 3 and all(r["status"] == "SUCCEEDED" for r in results)
+    for r in results:
+        assert len(r["curve"]) == 9 and r["accuracy"] == pytest.approx(table.accuracy(r["parameters"], 9), abs=1e-4)  # the table keeps 4 decimals
+    assert _gone(pid) and not (tmp_path / "nni-experiments" / "running.json").exists()
+    assert (tmp_path / "nni-experiments" / exp.id / "db").exists()  # NNI's files stay in the working folder
+
+
+def test_a_stale_manager_is_stopped_at_the_next_start(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    left = experiment.LocalExperiment(_space(), "Random", {"seed": 1}, trials=2, concurrency=1).start()
+    stale_pid = left.pid  # as if the kernel died here: never stopped
+    messages = experiment.stop_stale()
+    assert messages and f"manager PID {stale_pid}" in messages[0]
+    assert _gone(stale_pid)
+    left.stop()  # the driver's own clean-up finds nothing left to stop
+
+
+def test_a_crashed_dispatcher_ends_the_wait_with_an_error_and_stops_everything(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    exp = experiment.LocalExperiment(_space(), "TPE", {"no_such_argument": 1}, trials=2)
+    with pytest.raises(experiment.ExperimentError, match="dispatcher crashed"):
+        with exp:
+            pid = exp.pid
+            exp.wait(timeout=60, progress=False)
+    assert _gone(pid)
