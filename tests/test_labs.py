@@ -14,7 +14,7 @@ MIN_CHECKS = {"ch01_end_to_end.ipynb": 6, "ch03_framework.ipynb": 12,
               "ch06b_model_parallel.ipynb": 6,
               "ch07_scheduling.ipynb": 10,
               "ch09_automl.ipynb": 10,
-              "ch08_inference.ipynb": 13}
+              "ch08_inference.ipynb": 17}
 
 
 def test_there_are_labs():

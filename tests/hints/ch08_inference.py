@@ -100,3 +100,38 @@ MISTAKES.update({
             (',\n                          dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})', ")"),
         ], "dynamic batch dimension"),
 })
+MISTAKES.update({
+    ("ch08_inference", "first fit in arrival order"): (
+        "ch08-pack-heuristics", [
+            ("    for i in sorted(range(len(sizes)), key=lambda i: -sizes[i]):\n        for b, free in enumerate(room):",
+             "    for i in range(len(sizes)):\n        for b, free in enumerate(room):"),
+        ], "sort the models by size, largest first"),
+    ("ch08_inference", "best fit into the emptiest device"): (
+        "ch08-pack-heuristics", [
+            ("b = min(fits, key=lambda b: room[b])", "b = max(fits, key=lambda b: room[b])"),
+        ], "the least room left"),
+    ("ch08_inference", "an optimum that is only first-fit"): (
+        "ch08-pack-optimal", [
+            ("    place(0, [], [])\n", ""),
+        ], "search every assignment"),
+})
+MISTAKES.update({
+    ("ch08_inference", "a KV cache that keeps only the first keys"): (
+        "ch08-kv-cache", [
+            ('    cache["k"], cache["v"] = k, v\n', '    cache.setdefault("k", k)\n    cache.setdefault("v", v)\n'),
+        ], "append the new keys and values to the cache"),
+    ("ch08_inference", "a KV cache with the plain causal mask"): (
+        "ch08-kv-cache", [
+            (".tril(total - new)", ".tril()"),
+        ], "a new token attends to every cached position"),
+})
+MISTAKES.update({
+    ("ch08_inference", "AIMD with an additive decrease"): (
+        "ch08-aimd", [
+            ("self.size = max(1, int(self.size * self.factor))", "self.size = max(1, self.size - self.step)"),
+        ], "cut the size to int(size * factor)"),
+    ("ch08_inference", "AIMD with a multiplicative increase"): (
+        "ch08-aimd", [
+            ("            self.size += self.step\n", "            self.size = self.size * 2\n"),
+        ], "grow the size by step"),
+})
