@@ -101,4 +101,13 @@ MISTAKES = {
         "ch05-offsets", [
             ("key=lambda kv: (-kv[1][2], kv[1][0]))", "key=lambda kv: kv[1][0])"),
         ], "place the largest tensors first"),
+    ("ch05_compiler", "chains that run through a fork"): (
+        "ch05-chains", [
+            ("if current and current[-1] is prev and len(prev.users) == 1:", "if current and current[-1] is prev:"),
+        ], "the last one has no other user"),
+    ("ch05_compiler", "chains of one node"): (
+        "ch05-chains", [
+            ("            if len(current) >= 2:\n                chains.append(current)\n            current = [node]",
+             "            chains.append(current)\n            current = [node]"),
+        ], "a chain of one node fuses nothing"),
 }
