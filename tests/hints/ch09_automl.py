@@ -63,4 +63,8 @@ MISTAKES = {
             ("        if stop is None:\n            completed.append(curve)\n        stops.append(stop)",
              "        completed.append(curve)\n        stops.append(stop)"),
         ], "stopped trials do not count as completed"),
+    ("ch09_automl", "a custom tuner that drops the results NNI sends"): (
+        "ch09-custom-tuner", [
+            ("        self.history.append((dict(parameters), float(score)))\n", "        pass\n"),
+        ], "record every result that receive_trial_result gets"),
 }
