@@ -38,9 +38,11 @@ solutions: $(STAMP)
 	$(PY) -m grader execute solutions/*.ipynb
 	$(PY) -m grader release solutions labs
 
-# Smoke test of the autograder: every solution must score full marks.
+# Smoke test of the autograder: every solution must score full marks (the notebooks only: running them leaves
+# reports and model files beside them, which batch would grade as submissions).
 grade: $(STAMP)
-	$(PY) -m grader batch solutions --out build/grades/solutions.csv --jobs $(JOBS) --require-full
+	rm -rf build/grade-in && mkdir -p build/grade-in && cp solutions/*.ipynb build/grade-in/
+	$(PY) -m grader batch build/grade-in --out build/grades/solutions.csv --jobs $(JOBS) --require-full
 
 # On a machine with an NVIDIA GPU: every solution graded there at full marks, and the ch04 kernels' GPU table.
 gpu-check: $(STAMP)

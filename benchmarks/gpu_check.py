@@ -25,10 +25,21 @@ def no_gpu():
 
 def grade_all(out):
     """Grade every solution with the real grader; the problems found (not full marks, or not graded on the GPU)."""
+    import shutil
+
     from grader.batch import batch
+    from grader.sandbox import probe
 
     problems = []
-    for r in batch(SOLUTIONS, out / "grades.csv", jobs=1):
+    notebooks = out / "notebooks"  # the notebooks only: reports and model files lie beside them in solutions/
+    shutil.rmtree(notebooks, ignore_errors=True)
+    notebooks.mkdir(parents=True)
+    for path in SOLUTIONS.glob("*.ipynb"):
+        shutil.copy(path, notebooks)
+    reason = probe()  # the solutions are trusted: without bubblewrap they are graded unsandboxed, and that is said
+    if reason:
+        print(f"grading without the sandbox: {reason}")
+    for r in batch(notebooks, out / "grades.csv", jobs=1, sandbox="none" if reason else "bwrap"):
         lab, where = Path(r.submission).stem, r.environment.get("device")
         print(f"{lab:24s} {r.score:g} / {r.max_score:g}  on {where} ({r.environment.get('GPU')})  {r.seconds:.0f} s")
         if r.score < r.max_score or r.errors:
