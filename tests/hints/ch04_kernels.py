@@ -104,6 +104,13 @@ MISTAKES = {
         "ch04-attention", [
             ("tl.dot(p.to(v.dtype), v)", "tl.dot(p, v)"),
         ], "convert p to v's type"),
+    ("ch04_kernels", "matmul that converts its tiles to fp32"): (
+        "ch04-linear-grad", [
+            ("mask=(rm[:, None] < M) & ((k0 + rk)[None, :] < K), other=0.0)",
+             "mask=(rm[:, None] < M) & ((k0 + rk)[None, :] < K), other=0.0).to(tl.float32)"),
+            ("mask=((k0 + rk)[:, None] < K) & (rn[None, :] < N), other=0.0)",
+             "mask=((k0 + rk)[:, None] < K) & (rn[None, :] < N), other=0.0).to(tl.float32)"),
+        ], "float64"),
     ("ch04_kernels", "bias gradient averaged"): (
         "ch04-linear-grad", [
             ("grad.sum(0), None",
