@@ -97,7 +97,7 @@ MISTAKES.update({
         ], "KL(teacher || student)"),
     ("ch08_inference", "an ONNX export with a fixed batch"): (
         "ch08-onnx", [
-            (',\n                          dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})', ")"),
+            (',\n                      dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})', ")"),
         ], "dynamic batch dimension"),
 })
 MISTAKES.update({
@@ -134,4 +134,24 @@ MISTAKES.update({
         "ch08-aimd", [
             ("            self.size += self.step\n", "            self.size = self.size * 2\n"),
         ], "grow the size by step"),
+})
+MISTAKES.update({
+    ("ch08_inference", "a batcher that is the library's"): (
+        "ch08-batcher", [
+            ("class DynamicBatcher(BatchPolicy):", "from aisys.serving import DynamicBatching\n\n\nclass DynamicBatcher(DynamicBatching):"),
+            ("    def decide(self, now, waiting):\n        ### BEGIN SOLUTION", "    def unused(self, now, waiting):\n        ### BEGIN SOLUTION"),
+        ], "subclass BatchPolicy and write decide() yourself"),
+    ("ch08_inference", "an asymmetric range without 0"): (
+        "ch08-quant-asymmetric", [
+            ("    lo, hi = min(float(x.min()), 0.0), max(float(x.max()), 0.0)\n    scale", "    lo, hi = float(x.min()), float(x.max())\n    scale"),
+        ], "include 0 in the range"),
+    ("ch08_inference", "an asymmetric range without 0 and an unclamped zero point"): (
+        "ch08-quant-asymmetric", [
+            ("    lo, hi = min(float(x.min()), 0.0), max(float(x.max()), 0.0)\n    scale", "    lo, hi = float(x.min()), float(x.max())\n    scale"),
+            ("zero_point = int(min(max(round(-lo / scale), 0), 255))", "zero_point = int(round(-lo / scale))"),
+        ], "include 0 in the range"),
+    ("ch08_inference", "structured pruning by the norms of the full rows"): (
+        "ch08-prune-structured", [
+            ("kept = w.norm(dim=1).topk(keep).indices", "kept = lin.weight.detach().norm(dim=1).topk(keep).indices"),
+        ], "after the previous layer's pruning"),
 })
