@@ -110,4 +110,14 @@ MISTAKES = {
             ("            if len(current) >= 2:\n                chains.append(current)\n            current = [node]",
              "            chains.append(current)\n            current = [node]"),
         ], "a chain of one node fuses nothing"),
+    ("ch05_compiler", "generated code that swaps a number to the right"): (
+        "ch05-codegen", [
+            ('left, right = (value, f"{float(b)!r}f") if isinstance(a, fx.Node) else (f"{float(a)!r}f", value)',
+             'left, right = (value, f"{float(b if isinstance(a, fx.Node) else a)!r}f")'),
+        ], "c - x is not x - c"),
+    ("ch05_compiler", "generated code with one loop per operator"): (
+        "ch05-codegen", [
+            ('lines.append(f"        const float t{k} = {expr};  // {node.name}")',
+             'lines.append(f"    }}\\n    for (long i = 0; i < n; ++i) {{\\n        const float t{k} = {expr};")'),
+        ], "fusion means ONE kernel"),
 }
