@@ -37,7 +37,19 @@ MISTAKES = {
     ("ch09_automl", "evolution that removes the worst member"): (
         "ch09-evolution", [
             ("            alive.pop(0)", "            alive.remove(min(alive, key=lambda h: h[1]))"),
-        ], "remove the oldest member, not the worst"),
+        ], "remove the oldest member after each child, not the worst"),
+    ("ch09_automl", "evolution that samples members with replacement"): (
+        "ch09-evolution", [
+            ("size=sample_size, replace=False)", "size=sample_size, replace=True)"),
+        ], "without replacement"),
+    ("ch09_automl", "evolution that mutates a random sampled member"): (
+        "ch09-evolution", [
+            ("parent = max((alive[i] for i in picks), key=lambda h: h[1])", "parent = alive[int(rng.choice(picks))]"),
+        ], "not a random one"),
+    ("ch09_automl", "evolution that mutates the worst sampled member"): (
+        "ch09-evolution", [
+            ("parent = max((alive[i] for i in picks), key=lambda h: h[1])", "parent = min((alive[i] for i in picks), key=lambda h: h[1])"),
+        ], "not the worst"),
     ("ch09_automl", "Hyperband's s_max from a floating-point log"): (
         "ch09-brackets", [
             ("    s_max = 0\n    while eta ** (s_max + 1) <= R:\n        s_max += 1\n", "    s_max = int(math.log(R, eta))\n"),
@@ -49,11 +61,20 @@ MISTAKES = {
     ("ch09_automl", "successive halving that promotes the worst"): (
         "ch09-successive-halving", [
             ("scored.sort(key=lambda cs: -cs[1])", "scored.sort(key=lambda cs: cs[1])"),
-        ], "expected the"),
+        ], "you promoted the lowest instead"),
     ("ch09_automl", "Hyperband that returns the last bracket's winner"): (
         "ch09-hyperband", [
             ("        if acc > best_acc:\n            best, best_acc = config, acc", "        best, best_acc = config, acc"),
-        ], "return the best over brackets"),
+        ], "return the best over all brackets' winners"),
+    ("ch09_automl", "Hyperband that returns the first bracket's winner"): (
+        "ch09-hyperband", [
+            ("        if acc > best_acc:\n", "        if best is None:\n"),
+        ], "return the best over all brackets' winners"),
+    ("ch09_automl", "Hyperband that reuses one pool of configurations"): (
+        "ch09-hyperband", [
+            ("    best, best_acc, spent = None, -math.inf, 0\n", "    best, best_acc, spent = None, -math.inf, 0\n    pool = [sample(space, rng) for _ in range(R)]\n"),
+            ("        configs = [sample(space, rng) for _ in range(rungs[0][0])]\n", "        configs = pool[: rungs[0][0]]\n"),
+        ], "does not reuse one pool"),
     ("ch09_automl", "median stop on the last value"): (
         "ch09-median-stop", [
             ("max(curve[:t]) < np.median(", "curve[t - 1] < np.median("),
@@ -63,6 +84,10 @@ MISTAKES = {
             ("        if stop is None:\n            completed.append(curve)\n        stops.append(stop)",
              "        completed.append(curve)\n        stops.append(stop)"),
         ], "stopped trials do not count as completed"),
+    ("ch09_automl", "median stop that averages the whole curves"): (
+        "ch09-median-stop", [
+            ("np.median([np.mean(c[:t]) for c in completed])", "np.median([np.mean(c) for c in completed])"),
+        ], "average only their first"),
     ("ch09_automl", "a custom tuner that drops the results NNI sends"): (
         "ch09-custom-tuner", [
             ("        self.history.append((dict(parameters), float(score)))\n", "        pass\n"),
