@@ -5,7 +5,7 @@ import torch
 # The largest relative error of one rounding to each format: 2^-(mantissa bits + 1); TF32 is a whole unit in the last
 # place, 2^-10, because tensor cores fed fp32 registers truncate the 13 low mantissa bits instead of rounding them.
 UNIT_ROUNDOFF = {"float64": 2.0**-53, "float32": 2.0**-24, "tf32": 2.0**-10, "float16": 2.0**-11, "bfloat16": 2.0**-8}
-MANTISSA_BITS = {"float32": 23, "tf32": 10, "float16": 10, "bfloat16": 7}
+TF32_DROPPED_BITS = 13  # fp32 keeps 23 mantissa bits, TF32 10
 SIGMAS = 6.0  # the bounds are this many standard deviations of the rounding noise: none of 10^6 elements exceeds it
 
 
@@ -27,7 +27,7 @@ def round_to(x, precision):
     if precision != "tf32":
         raise ValueError(f"unknown precision {precision!r}: one of {', '.join(UNIT_ROUNDOFF)}")
     bits = x.float().contiguous().view(torch.int32)
-    truncated = bits & ~((1 << (23 - MANTISSA_BITS["tf32"])) - 1)
+    truncated = bits & ~((1 << TF32_DROPPED_BITS) - 1)
     return truncated.view(torch.float32).double()
 
 

@@ -24,3 +24,9 @@ def test_a_mistake_fails_its_check_with_the_hint(lab, mistake):
 @pytest.mark.notebook
 def test_a_check_run_this_way_passes_on_the_solution():
     assert check_output(REPO / "solutions" / "ch06b_model_parallel.ipynb", "ch06-1f1b").startswith("PASS [ch06-1f1b]")
+
+
+def test_every_lab_has_hints_tested_on_real_mistakes():
+    labs = {path.stem for path in (REPO / "solutions").glob("*.ipynb")}
+    tested = {lab for lab, _ in MISTAKES}
+    assert labs <= tested, f"labs whose hints no real mistake tests (add tests/hints/<lab>.py): {sorted(labs - tested)}"
