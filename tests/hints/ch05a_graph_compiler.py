@@ -1,121 +1,121 @@
-"""Mistakes ch05_compiler warns about: (lab, mistake): (check id, [(solution text, the mistaken text)], hint words)."""
+"""Mistakes ch05a_graph_compiler warns about: (lab, mistake): (check id, [(solution text, the mistaken text)], hint words)."""
 
 MISTAKES = {
-    ("ch05_compiler", "DCE walking forwards"): (
+    ("ch05a_graph_compiler", "DCE walking forwards"): (
         "ch05-dce", [
             ("    for node in reversed(list(gm.graph.nodes)):\n        if node.op not in",
              "    for node in list(gm.graph.nodes):\n        if node.op not in"),
         ], "walk the graph backwards"),
-    ("ch05_compiler", "DCE that removes an unread input"): (
+    ("ch05a_graph_compiler", "DCE that removes an unread input"): (
         "ch05-dce", [
             ('if node.op not in ("placeholder", "output") and not node.users:',
              'if node.op != "output" and not node.users:'),
         ], "keep every placeholder"),
-    ("ch05_compiler", "DCE by torch's own pass"): (
+    ("ch05a_graph_compiler", "DCE by torch's own pass"): (
         "ch05-dce", [
             ("    for node in reversed(list(gm.graph.nodes)):\n        if node.op not in",
              "    gm.graph.eliminate_dead_code()\n    for node in reversed(list(gm.graph.nodes)):\n        if node.op not in"),
         ], "write the backward walk yourself"),
-    ("ch05_compiler", "CSE key without keyword arguments"): (
+    ("ch05a_graph_compiler", "CSE key without keyword arguments"): (
         "ch05-cse", [
             ("key = (node.op, node.target, repr(args), repr(sorted(node.kwargs.items())))",
              "key = (node.op, node.target, repr(args))"),
         ], "keyword arguments"),
-    ("ch05_compiler", "CSE that leaves the replaced nodes"): (
+    ("ch05a_graph_compiler", "CSE that leaves the replaced nodes"): (
         "ch05-cse", [
             ("            node.replace_all_uses_with(seen[key])\n            gm.graph.erase_node(node)\n        else:\n            seen[key] = node",
              "            node.replace_all_uses_with(seen[key])\n        else:\n            seen[key] = node"),
         ], "erase the replaced nodes"),
-    ("ch05_compiler", "simplify treating 0 - x as x"): (
+    ("ch05a_graph_compiler", "simplify treating 0 - x as x"): (
         "ch05-simplify", [
             ("            same = a[0] if is_const(a[1], 0) else None\n        elif node.target is operator.truediv:",
              "            same = a[0] if is_const(a[1], 0) else a[1] if is_const(a[0], 0) else None\n        elif node.target is operator.truediv:"),
         ], "0 - x and 1 - x are not identities"),
-    ("ch05_compiler", "simplify that only sees the constant on the right"): (
+    ("ch05a_graph_compiler", "simplify that only sees the constant on the right"): (
         "ch05-simplify", [
             ("same = a[0] if is_const(a[1], 1) else a[1] if is_const(a[0], 1) else None",
              "same = a[0] if is_const(a[1], 1) else None"),
         ], "either side"),
-    ("ch05_compiler", "simplify without removing dead nodes"): (
+    ("ch05a_graph_compiler", "simplify without removing dead nodes"): (
         "ch05-simplify", [
             ("            gm.graph.erase_node(node)\n    return dce(gm)", "            gm.graph.erase_node(node)\n    gm.recompile()\n    return gm"),
         ], "remove the nodes that became dead"),
-    ("ch05_compiler", "constant folding that forgets folded results"): (
+    ("ch05a_graph_compiler", "constant folding that forgets folded results"): (
         "ch05-fold", [
             ("            const[folded] = value\n", ""),
         ], "fold in graph order"),
-    ("ch05_compiler", "constant folding that leaves the parameters"): (
+    ("ch05a_graph_compiler", "constant folding that leaves the parameters"): (
         "ch05-fold", [
             ("            const[folded] = value\n    return dce(gm)", "            const[folded] = value\n    gm.recompile()\n    return gm"),
         ], "remove the nodes nobody uses after folding"),
-    ("ch05_compiler", "a pipeline without simplify"): (
+    ("ch05a_graph_compiler", "a pipeline without simplify"): (
         "ch05-pipeline", [
             ("return dce(cse(simplify(fold_constants(gm))))", "return dce(cse(fold_constants(gm)))"),
         ], "run all four passes"),
-    ("ch05_compiler", "conv-BN folding without eps"): (
+    ("ch05a_graph_compiler", "conv-BN folding without eps"): (
         "ch05-conv-bn", [
             ("scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)", "scale = bn.weight / torch.sqrt(bn.running_var)"),
         ], "mind eps"),
-    ("ch05_compiler", "conv-BN folding that drops the conv's bias"): (
+    ("ch05a_graph_compiler", "conv-BN folding that drops the conv's bias"): (
         "ch05-conv-bn", [
             ("bias = conv.bias if conv.bias is not None else torch.zeros_like(bn.running_mean)",
              "bias = torch.zeros_like(bn.running_mean)"),
         ], "the conv's own bias"),
-    ("ch05_compiler", "conv-BN folding into a conv another node reads"): (
+    ("ch05a_graph_compiler", "conv-BN folding into a conv another node reads"): (
         "ch05-conv-bn", [
             ("\n                and len(prev.users) == 1):", "):"),
         ], "only when the batch norm is the conv's only user"),
-    ("ch05_compiler", "merged linears split into equal parts"): (
+    ("ch05a_graph_compiler", "merged linears split into equal parts"): (
         "ch05-merge-linears", [
             ('parts = gm.graph.call_function(torch.split, (out, sizes), {"dim": -1})',
              'parts = gm.graph.call_function(torch.split, (out, sizes[0]), {"dim": -1})'),
         ], "its own slice of the merged output"),
-    ("ch05_compiler", "linears merged by width instead of by input"): (
+    ("ch05a_graph_compiler", "linears merged by width instead of by input"): (
         "ch05-merge-linears", [
             ("groups.setdefault(node.args[0], []).append(node)",
              "groups.setdefault(modules[node.target].in_features, []).append(node)"),
         ], "merge only layers that read the same node"),
-    ("ch05_compiler", "a lifetime that ends at the first reader"): (
+    ("ch05a_graph_compiler", "a lifetime that ends at the first reader"): (
         "ch05-lifetimes", [
             ("last = max((step[u] for u in n.users), default=step[n])", "last = min((step[u] for u in n.users), default=step[n])"),
         ], "lives until its last reader runs"),
-    ("ch05_compiler", "lifetimes of the parameters"): (
+    ("ch05a_graph_compiler", "lifetimes of the parameters"): (
         "ch05-lifetimes", [
             ('        if n.op in ("placeholder", "call_function", "call_method", "call_module"):\n            meta',
              '        if n.op != "output":\n            meta'),
         ], "leave out parameters"),
-    ("ch05_compiler", "a peak that leaves out the last step"): (
+    ("ch05a_graph_compiler", "a peak that leaves out the last step"): (
         "ch05-lifetimes", [
             ("        for t in range(s, e + 1):\n            live[t] += size\n    return max(live)",
              "        for t in range(s, e):\n            live[t] += size\n    return max(live)"),
         ], "its first and last steps included"),
-    ("ch05_compiler", "offsets without reuse"): (
+    ("ch05a_graph_compiler", "offsets without reuse"): (
         "ch05-offsets", [
             ("for m in offsets\n                      if tensors[m][0] <= e and s <= tensors[m][1])", "for m in offsets)"),
         ], "reuse the bytes of dead tensors"),
-    ("ch05_compiler", "offsets that let tensors meeting at one step overlap"): (
+    ("ch05a_graph_compiler", "offsets that let tensors meeting at one step overlap"): (
         "ch05-offsets", [
             ("if tensors[m][0] <= e and s <= tensors[m][1])", "if tensors[m][0] < e and s < tensors[m][1])"),
         ], "are live at the same step"),
-    ("ch05_compiler", "offsets placed in order of creation"): (
+    ("ch05a_graph_compiler", "offsets placed in order of creation"): (
         "ch05-offsets", [
             ("key=lambda kv: (-kv[1][2], kv[1][0]))", "key=lambda kv: kv[1][0])"),
         ], "place the largest tensors first"),
-    ("ch05_compiler", "chains that run through a fork"): (
+    ("ch05a_graph_compiler", "chains that run through a fork"): (
         "ch05-chains", [
             ("if current and current[-1] is prev and len(prev.users) == 1:", "if current and current[-1] is prev:"),
         ], "the last one has no other user"),
-    ("ch05_compiler", "chains of one node"): (
+    ("ch05a_graph_compiler", "chains of one node"): (
         "ch05-chains", [
             ("            if len(current) >= 2:\n                chains.append(current)\n            current = [node]",
              "            chains.append(current)\n            current = [node]"),
         ], "a chain of one node fuses nothing"),
-    ("ch05_compiler", "generated code that swaps a number to the right"): (
+    ("ch05a_graph_compiler", "generated code that swaps a number to the right"): (
         "ch05-codegen", [
             ('left, right = (value, f"{float(b)!r}f") if isinstance(a, fx.Node) else (f"{float(a)!r}f", value)',
              'left, right = (value, f"{float(b if isinstance(a, fx.Node) else a)!r}f")'),
         ], "c - x is not x - c"),
-    ("ch05_compiler", "generated code with one loop per operator"): (
+    ("ch05a_graph_compiler", "generated code with one loop per operator"): (
         "ch05-codegen", [
             ('lines.append(f"        const float t{k} = {expr};  // {node.name}")',
              'lines.append(f"    }}\\n    for (long i = 0; i < n; ++i) {{\\n        const float t{k} = {expr};")'),
