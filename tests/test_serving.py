@@ -7,8 +7,8 @@ import pytest
 import requests
 import torch
 
-from aisys.serving import (BatchPolicy, Decision, DynamicBatching, NoBatching, ServerProcess, infer_url, output_array,
-                           request_json, run_load, save_version, simulate)
+from aisys.serving import (BatchPolicy, Decision, DynamicBatching, FirstCome, NoBatching, Scheduler, ServerProcess, Stream,
+                           infer_url, output_array, request_json, run_load, save_version, simulate, simulate_models)
 
 
 class Raises(BatchPolicy):
@@ -230,3 +230,117 @@ def test_simulate_tells_the_policy_each_batch_size_and_time():
     policy = Recorder(max_batch_size=2, max_delay=0.001)
     simulate(policy, [0.0, 0.0, 0.0], cost=lambda n: 0.001 * n)
     assert policy.seen == [(2, 0.002), (1, 0.001)]
+
+
+class FixedBatch(torch.nn.Module):
+    """A version exported with its batch size baked in (reshape to 1 row): ONNX Runtime fails on any larger batch."""
+
+    def __init__(self, seed):
+        super().__init__()
+        self.net = tiny(seed)
+
+    def forward(self, x):
+        return self.net(x.reshape(1, 64))
+
+
+def test_a_canary_gets_its_exact_share_and_a_failing_canary_fails_no_request(tmp_path):
+    save_version(tmp_path, "digits", 1, tiny(1), torch.zeros(1, 1, 8, 8))
+    save_version(tmp_path, "digits", 2, FixedBatch(2), torch.zeros(1, 1, 8, 8))
+    with ServerProcess(tmp_path) as server:
+        base = f"{server.url}/v2/repository/models/digits"
+        requests.post(f"{base}/promote", json={"version": 1})  # the newest version is served at start
+        assert requests.post(f"{base}/canary", json={"version": 2, "weight": 1.5}).status_code == 400
+        assert requests.post(f"{base}/canary", json={"version": 1, "weight": 0.5}).status_code == 400  # already served
+        assert requests.post(f"{base}/canary", json={"version": 2, "weight": 0.25}).json()["canary"] == {"version": "2", "weight": 0.25}
+        one, two = x_of(1), x_of(2, seed=4)
+        answered = [requests.post(infer_url(server.url, "digits"), json=request_json("input", one)).json()["model_version"]
+                    for _ in range(8)]
+        assert answered.count("2") == 2, answered  # a quarter, in turn
+        replies = [requests.post(infer_url(server.url, "digits"), json=request_json("input", two)) for _ in range(4)]
+        assert [r.status_code for r in replies] == [200] * 4  # the canary failed one: the served version answered it
+        assert [r.json()["model_version"] for r in replies] == ["1"] * 4
+        np.testing.assert_allclose(output_array(replies[0].json()), local(tiny(1), two), atol=1e-5)
+        window = requests.post(f"{base}/observations").json()
+        assert window["2"]["requests"] == 3 and window["2"]["errors"] == 1, window
+        assert window["1"]["requests"] == 10 and window["1"]["errors"] == 0 and len(window["1"]["latencies_ms"]) == 10
+        assert requests.post(f"{base}/observations").json() == {}  # a new window
+        assert requests.post(f"{base}/rollback").json() == {"name": "digits", "version": "1", "canary": None}
+        assert requests.post(infer_url(server.url, "digits", 2), json=request_json("input", two)).status_code == 500  # named: no retry
+
+
+def test_run_canary_promotes_or_rolls_back_as_the_verdict_says(tmp_path):
+    save_version(tmp_path, "digits", 1, tiny(1), torch.zeros(1, 1, 8, 8))
+    save_version(tmp_path, "digits", 2, tiny(2), torch.zeros(1, 1, 8, 8))
+    with ServerProcess(tmp_path) as server:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from aisys.serving import run_canary
+
+        requests.post(f"{server.url}/v2/repository/models/digits/promote", json={"version": 1})
+
+        seen = lambda windows: "promote" if sum(w.requests for w in windows) >= 5 else "wait"
+        with ThreadPoolExecutor(1) as pool:
+            load = pool.submit(run_load, server.url, "digits", x_of(1), rate=100, duration=1.0)
+            outcome, windows = run_canary(server.url, "digits", 2, 0.5, seen, every=0.1, timeout=5)
+            assert load.result().summary()["failed"] == 0
+        assert outcome == "promoted" and sum(w.requests for w in windows) >= 5 and windows[-1].p99_ms > 0
+        assert requests.post(infer_url(server.url, "digits"), json=request_json("input", x_of(1))).json()["model_version"] == "2"
+        with pytest.raises(ValueError, match="return one of"):
+            run_canary(server.url, "digits", 1, 0.5, lambda windows: "yes", every=0.05)
+        outcome, windows = run_canary(server.url, "digits", 1, 0.5, lambda windows: "wait", every=0.05, timeout=0.1)
+        assert outcome == "rolled back (no decision in time)" and windows[0].requests == 0 and np.isnan(windows[0].p99_ms)
+        assert requests.post(f"{server.url}/v2/repository/models/digits/rollback").json()["version"] == "1"  # no canary left
+
+
+class Later(BatchPolicy):
+    """Waits `delay` after the oldest arrival, then runs everything (so two models' batches are ready together)."""
+
+    def __init__(self, delay):
+        self.delay = delay
+
+    def decide(self, now, waiting):
+        return Decision(len(waiting)) if now >= waiting[0] + self.delay else Decision(0, waiting[0] + self.delay)
+
+
+class Tightest(Scheduler):
+    """Static priority: the model with the smallest SLA first."""
+
+    def pick(self, now, jobs):
+        return min(range(len(jobs)), key=lambda i: jobs[i].sla)
+
+
+def test_the_scheduler_picks_among_models_ready_together_on_the_simulated_device():
+    streams = lambda: {"bulk": Stream([0.0, 0.001], 1.0, Later(0.002), lambda n: 0.010),  # both ready at t = 0.002
+                       "chat": Stream([0.0005], 0.005, Later(0.0015), lambda n: 0.001)}
+    fifo = simulate_models(FirstCome(), streams())  # the older batch first
+    assert fifo["bulk"].batches == [(0.002, 0.012, [0, 1])] and fifo["chat"].batches[0][:2] == pytest.approx((0.012, 0.013))
+    tight = simulate_models(Tightest(), streams())
+    assert tight["chat"].batches[0][:2] == pytest.approx((0.002, 0.003)) and tight["bulk"].batches[0][0] == pytest.approx(0.003)
+
+    class Bad(Scheduler):
+        def pick(self, now, jobs):
+            return len(jobs)
+
+    with pytest.raises(ValueError, match="return the index"):
+        simulate_models(Bad(), {"a": Stream([0.0], 1, NoBatching(), lambda n: 1), "b": Stream([0.0], 1, NoBatching(), lambda n: 1)})
+
+
+def test_a_scheduler_reaches_the_server_and_one_that_raises_still_serves(tmp_path):
+    class Raises(Scheduler):
+        def pick(self, now, jobs):
+            raise RuntimeError("broken scheduler")
+
+    for name, sla in (("chat", 10), ("bulk", 1000)):
+        save_version(tmp_path, name, 1, tiny(1), torch.zeros(1, 1, 8, 8),
+                     batching={"policy": "dynamic", "max_batch_size": 8, "max_queue_delay_ms": 2})
+        config = json.loads((tmp_path / name / "config.json").read_text())
+        (tmp_path / name / "config.json").write_text(json.dumps({**config, "sla_ms": sla}))
+    for scheduler in (Tightest(), Raises()):
+        with ServerProcess(tmp_path, scheduler=scheduler) as server:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(2) as pool:
+                runs = [pool.submit(run_load, server.url, name, x_of(1), rate=300, duration=0.5, seed=i)
+                        for i, name in enumerate(("chat", "bulk"))]
+                assert [r.result().summary()["failed"] for r in runs] == [0, 0]
+            assert ("broken scheduler" in server.log_tail()) == isinstance(scheduler, Raises)

@@ -16,7 +16,8 @@ def main(argv=None):
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000, help="0: a free port (printed)")
     serve.add_argument("--max-body", type=int, help="largest request body in bytes (default 8 MiB)")
-    serve.add_argument("--policies", help="a cloudpickled {model: BatchPolicy} overriding the configs' batching")
+    serve.add_argument("--policies", help="a cloudpickled {'policies': {model: BatchPolicy} overriding the configs' batching, "
+                       "'scheduler': a Scheduler picking among ready batches (None: first come, first served)}")
     load = sub.add_parser("load", help="offer load to a server and print throughput and latency percentiles")
     load.add_argument("--url", required=True, help="http://127.0.0.1:8000")
     load.add_argument("--model", required=True)
@@ -58,14 +59,15 @@ def run_server(args):
     from aisys.serving.server import MAX_BODY, serve
 
     torch.set_num_threads(1)
-    policies = None
+    chosen = {}
     if args.policies:
         import cloudpickle
 
         with open(args.policies, "rb") as f:
-            policies = cloudpickle.load(f)
+            chosen = cloudpickle.load(f)
     try:
-        asyncio.run(serve(args.repo or example_repository(), args.host, args.port, policies, args.max_body or MAX_BODY))
+        asyncio.run(serve(args.repo or example_repository(), args.host, args.port, chosen.get("policies"), args.max_body or MAX_BODY,
+                          chosen.get("scheduler")))
     except (FileNotFoundError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -1,7 +1,5 @@
-"""Batching policies (when to run which queued requests) and a deterministic single-worker simulator to replay them."""
+"""Batching policies: when to run which of a model's queued requests."""
 
-import math
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -65,40 +63,3 @@ def checked(decision, now, waiting):
         raise ValueError(f"decide() took nothing and asked to wake at {wake}, which is not after now ({now}): "
                          "take the requests, or wake later")
     return Decision(int(take), wake)
-
-
-@dataclass
-class Replay:
-    """What a policy did on an arrival trace: batches as (start, end, request indices) and each request's latency."""
-
-    batches: list
-    latency: np.ndarray
-
-    def sizes(self):
-        return [len(ids) for _, _, ids in self.batches]
-
-
-def simulate(policy, arrivals, cost):
-    """Replay sorted arrival times on one model worker whose batch of n takes cost(n) seconds (a simulated clock)."""
-    arrivals = [float(a) for a in arrivals]
-    t, i, queue, batches = 0.0, 0, [], []
-    latency = np.zeros(len(arrivals))
-    while i < len(arrivals) or queue:
-        while i < len(arrivals) and arrivals[i] <= t:
-            queue.append(i)
-            i += 1
-        decision = checked(policy.decide(t, [arrivals[j] for j in queue]), t, queue) if queue else Decision(0)
-        if decision.take:
-            ids, queue = queue[:decision.take], queue[decision.take:]
-            end = t + cost(len(ids))
-            policy.observe(len(ids), end - t)
-            batches.append((t, end, ids))
-            latency[ids] = end - np.asarray(arrivals)[ids]
-            t = end
-            continue
-        wake = decision.wake if decision.wake is not None else math.inf
-        t = min(arrivals[i] if i < len(arrivals) else math.inf, wake)
-        if t == math.inf:
-            raise ValueError(f"the policy waits forever with {len(queue)} requests waiting and none to come: "
-                             "run them, or return a wake time")
-    return Replay(batches, latency)

@@ -93,7 +93,7 @@ class Model:
         self.backend = self.config.get("backend", "onnxruntime")
         if self.backend not in FILES:
             raise ValueError(f"{self.folder / 'config.json'}: backend {self.backend!r}, use one of {sorted(FILES)}")
-        self.versions, self.history = {}, []
+        self.versions, self.history, self.canary, self.credit = {}, [], None, 0.0
         self.load()
         self.served = self.config.get("version", max(self.versions))
 
@@ -113,17 +113,40 @@ class Model:
         return TorchBackend(torch.export.load(str(path)).module(), names("inputs"), names("outputs"))
 
     def promote(self, version):
-        """Serve this version by default from now on (the previous one is remembered for rollback)."""
+        """Serve this version by default from now on (the previous one is remembered for rollback); ends a canary."""
         self.backend_of(version)
+        self.canary = None
         if version != self.served:
             self.history.append(self.served)
             self.served = version
 
     def rollback(self):
-        """Serve the previously served version again."""
+        """End a canary (all traffic back to the served version), or else serve the previously served version again."""
+        if self.canary is not None:
+            self.canary = None
+            return
         if not self.history:
             raise InferError(400, f"model '{self.name}' has no earlier version to roll back to")
         self.served = self.history.pop()
+
+    def start_canary(self, version, weight):
+        """Send a share `weight` (0 < weight < 1) of the requests that name no version to another loaded version."""
+        self.backend_of(version)
+        if version == self.served:
+            raise InferError(400, f"model '{self.name}' already serves version {version}: a canary is another version")
+        if not 0 < weight < 1:
+            raise InferError(400, f"a canary's weight is a share of the traffic between 0 and 1 (exclusive), got {weight}")
+        self.canary, self.credit = (version, weight), 0.0
+
+    def route(self):
+        """The version that answers a request naming none: the canary for exactly its share (in turn), else the served one."""
+        if self.canary is None:
+            return self.served
+        self.credit += self.canary[1]
+        if self.credit >= 1:
+            self.credit -= 1
+            return self.canary[0]
+        return self.served
 
     def backend_of(self, version=None):
         """The backend serving a version (the served one by default); 404 for a version that is not loaded."""

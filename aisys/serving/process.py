@@ -16,14 +16,14 @@ RUNNING = set()
 class ServerProcess:
     """A running `python -m aisys.serving serve` child: its URL, and stop() (also on exit and as a context manager)."""
 
-    def __init__(self, repo=None, policies=None, timeout=120, max_body=None):
+    def __init__(self, repo=None, policies=None, timeout=120, max_body=None, scheduler=None):
         self.folder = tempfile.TemporaryDirectory(prefix="aisys-serve-")
         command = [sys.executable, "-m", "aisys.serving", "serve", "--port", "0"]
         if repo is not None:
             command += ["--repo", str(repo)]
-        if policies:
+        if policies or scheduler is not None:
             path = Path(self.folder.name) / "policies.pkl"
-            path.write_bytes(policy_file_contents(policies))
+            path.write_bytes(policy_file_contents(policies, scheduler))
             command += ["--policies", str(path)]
         if max_body:
             command += ["--max-body", str(max_body)]

@@ -1,6 +1,7 @@
 """The model server: the Open Inference Protocol (KServe v2) REST API over aiohttp, a batching worker per model version, Prometheus metrics."""
 
 import asyncio
+import math
 import os
 import signal
 import sys
@@ -13,6 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 
 from aisys.serving.batching import checked, from_config
 from aisys.serving.models import Repository
+from aisys.serving.scheduling import FirstCome, Job, checked_pick
 from aisys.serving.tensors import HEADER_LENGTH, InferError, decode_inputs, encode_response, parse_request
 
 MAX_BODY = 8 * 1024 * 1024  # bytes: a larger request body gets 413
@@ -43,42 +45,18 @@ class Pending:
 
 
 class Worker:
-    """The queue of one model version and the task that batches it under the model's policy."""
+    """The queue of one model version, its batching policy and its SLA (the device runs its batches)."""
 
     def __init__(self, server, model, version, policy):
         self.server, self.model, self.version, self.policy = server, model, version, policy
-        self.queue, self.arrived = [], asyncio.Event()
-        self.task = asyncio.get_running_loop().create_task(self.loop())
+        self.sla = float(model.config.get("sla_ms", math.inf)) / 1000
+        self.queue = []
 
     def submit(self, inputs, rows):
         future = asyncio.get_running_loop().create_future()
         self.queue.append(Pending(asyncio.get_running_loop().time(), inputs, rows, future))
-        self.arrived.set()
+        self.server.device.arrived.set()
         return future
-
-    async def loop(self):
-        loop = asyncio.get_running_loop()
-        while True:
-            self.arrived.clear()
-            if self.queue:
-                now = loop.time()
-                try:
-                    decision = checked(self.policy.decide(now, [p.arrival for p in self.queue]), now, self.queue)
-                except Exception as e:  # a broken policy fails the waiting requests, not the server
-                    self.fail(self.queue, InferError(500, f"the batching policy raised {type(e).__name__}: {e}"))
-                    self.queue = []
-                    continue
-                if decision.take:
-                    batch, self.queue = self.queue[:decision.take], self.queue[decision.take:]
-                    await self.run(batch)
-                    continue
-                timeout = None if decision.wake is None else max(decision.wake - now, 0)
-            else:
-                timeout = None
-            try:
-                await asyncio.wait_for(self.arrived.wait(), timeout)
-            except asyncio.TimeoutError:
-                pass
 
     async def run(self, batch):
         """One model call for a batch of requests; each gets its own rows of the outputs."""
@@ -115,14 +93,70 @@ class Worker:
                 p.future.set_exception(error)
 
 
+class Device:
+    """The one executor every model version shares: when it is free, each queue's policy says whether a batch is
+    ready, and the scheduler picks which ready batch runs (FIFO by default, so one model cannot starve another)."""
+
+    def __init__(self, server, scheduler):
+        self.server, self.scheduler = server, scheduler or FirstCome()
+        self.arrived = asyncio.Event()
+        self.task = asyncio.get_running_loop().create_task(self.loop())
+
+    def ready(self, now):
+        """(worker, take) for each queue with a batch ready now, and the times the others asked to be woken."""
+        ready, wakes = [], []
+        for worker in list(self.server.workers.values()):
+            if not worker.queue:
+                continue
+            try:
+                decision = checked(worker.policy.decide(now, [p.arrival for p in worker.queue]), now, worker.queue)
+            except Exception as e:  # a broken policy fails its waiting requests, not the server
+                worker.fail(worker.queue, InferError(500, f"the batching policy raised {type(e).__name__}: {e}"))
+                worker.queue = []
+                continue
+            if decision.take:
+                ready.append((worker, decision.take))
+            elif decision.wake is not None:
+                wakes.append(decision.wake)
+        return ready, wakes
+
+    def pick(self, now, ready):
+        """The scheduler's choice among the ready batches (the first one if the scheduler raises)."""
+        if len(ready) == 1:
+            return 0
+        jobs = [Job(w.model.name, [p.arrival for p in w.queue[:take]], w.sla) for w, take in ready]
+        try:
+            return checked_pick(self.scheduler.pick(now, jobs), jobs)
+        except Exception as e:  # a broken scheduler still serves, first come first served
+            print(f"the scheduler's pick() raised {type(e).__name__}: {e}", file=sys.stderr)
+            return FirstCome().pick(now, jobs)
+
+    async def loop(self):
+        loop = asyncio.get_running_loop()
+        while True:
+            self.arrived.clear()
+            now = loop.time()
+            ready, wakes = self.ready(now)
+            if ready:
+                worker, take = ready[self.pick(now, ready)]
+                batch, worker.queue = worker.queue[:take], worker.queue[take:]
+                await worker.run(batch)
+                continue
+            try:
+                await asyncio.wait_for(self.arrived.wait(), max(min(wakes) - now, 0) if wakes else None)
+            except asyncio.TimeoutError:
+                pass
+
+
 class Server:
     """A repository served over HTTP: routes, a worker per model version, metrics."""
 
-    def __init__(self, repo, policies=None, max_body=MAX_BODY):
+    def __init__(self, repo, policies=None, max_body=MAX_BODY, scheduler=None):
         self.repo = repo if isinstance(repo, Repository) else Repository(repo)
         self.policies = dict(policies or {})
-        self.metrics, self.workers, self.max_body = Metrics(), {}, max_body
+        self.metrics, self.workers, self.max_body, self.windows = Metrics(), {}, max_body, {}
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="model")  # one model call at a time, like one device
+        self.device = Device(self, scheduler)
         self.app = web.Application(client_max_size=max_body, middlewares=[self.errors])
         v2, m = "/v2", "/v2/models/{model}"
         self.app.add_routes([
@@ -133,6 +167,8 @@ class Server:
             web.post(v2 + "/repository/index", self.index), web.post(v2 + "/repository/models/{model}/load", self.load),
             web.post(v2 + "/repository/models/{model}/promote", self.promote),
             web.post(v2 + "/repository/models/{model}/rollback", self.rollback),
+            web.post(v2 + "/repository/models/{model}/canary", self.canary),
+            web.post(v2 + "/repository/models/{model}/observations", self.observations),
             web.get("/metrics", self.prometheus)])
 
     @web.middleware
@@ -157,14 +193,35 @@ class Server:
         return self.workers[key]
 
     def target(self, request):
-        """The model and version a request names (404 for an unknown one)."""
+        """The model and version a request names (404 for an unknown one); with no version, the one its router picks."""
         model = self.repo.get(request.match_info["model"])
         version = request.match_info.get("version")
         if version is not None and not version.isdigit():
             raise InferError(404, f"model '{model.name}': version must be a number, got {version!r}")
-        version = model.served if version is None else int(version)
+        version = model.route() if version is None else int(version)
         model.backend_of(version)
         return model, version
+
+    async def answer(self, model, version, inputs, rows, routed):
+        """The outputs of a version; a canary that fails a routed request (500) is counted, and the served version answers it."""
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        try:
+            outputs = await self.worker(model, version).submit(inputs, rows)
+        except InferError as e:
+            self.observe(model.name, version, loop.time() - start, failed=True)
+            if not (routed and e.status == 500 and version != model.served):
+                raise
+            return await self.answer(model, model.served, inputs, rows, routed=False)
+        self.observe(model.name, version, loop.time() - start, failed=False)
+        return version, outputs
+
+    def observe(self, name, version, seconds, failed):
+        """Count a request in its version's current observation window."""
+        window = self.windows.setdefault(name, {}).setdefault(version, {"requests": 0, "errors": 0, "latencies_ms": []})
+        window["requests"] += 1
+        window["errors"] += failed
+        window["latencies_ms"].append(round(seconds * 1000, 3))
 
     async def server_metadata(self, request):
         return web.json_response({"name": "aisys", "version": "0.1.0", "extensions": ["binary_tensor_data", "model_repository"]})
@@ -190,7 +247,8 @@ class Server:
             limit = model.config.get("max_batch_size", 0)
             if len(rows) != 1 or (limit and rows.pop() > limit):
                 raise InferError(400, f"inputs must share one batch size of at most {limit} rows")
-            outputs = await self.worker(model, version).submit(inputs, len(next(iter(inputs.values()))))
+            routed = "version" not in request.match_info
+            version, outputs = await self.answer(model, version, inputs, len(next(iter(inputs.values()))), routed)
             data, headers = encode_response(model.name, version, outputs, body)
         except InferError as e:
             self.metrics.requests.labels(name, str(e.status)).inc()
@@ -218,20 +276,41 @@ class Server:
         if not isinstance(body.get("version"), int):
             raise InferError(400, 'promote needs {"version": <number>}')
         model.promote(body["version"])
-        return web.json_response({"name": model.name, "version": str(model.served)})
+        return web.json_response(self.traffic(model))
 
     async def rollback(self, request):
+        """End a canary, or else serve the previous version again."""
         model = self.repo.get(request.match_info["model"])
         model.rollback()
-        return web.json_response({"name": model.name, "version": str(model.served)})
+        return web.json_response(self.traffic(model))
+
+    async def canary(self, request):
+        """Send a share of the traffic to another version: body {"version": N, "weight": w}, 0 < w < 1."""
+        model = self.repo.get(request.match_info["model"])
+        body, _ = parse_request(await request.read())
+        weight = body.get("weight")
+        if not isinstance(body.get("version"), int) or not isinstance(weight, (int, float)) or isinstance(weight, bool):
+            raise InferError(400, 'canary needs {"version": <number>, "weight": <share between 0 and 1>}')
+        model.start_canary(body["version"], float(weight))
+        return web.json_response(self.traffic(model))
+
+    async def observations(self, request):
+        """Each version's requests, errors and latencies since the previous call (one window), then a new window."""
+        model = self.repo.get(request.match_info["model"])
+        windows = self.windows.pop(model.name, {})
+        return web.json_response({str(v): w for v, w in sorted(windows.items())})
+
+    def traffic(self, model):
+        canary = None if model.canary is None else {"version": str(model.canary[0]), "weight": model.canary[1]}
+        return {"name": model.name, "version": str(model.served), "canary": canary}
 
     async def prometheus(self, request):
         return web.Response(body=generate_latest(self.metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
-async def serve(repo, host="127.0.0.1", port=8000, policies=None, max_body=MAX_BODY):
+async def serve(repo, host="127.0.0.1", port=8000, policies=None, max_body=MAX_BODY, scheduler=None):
     """Serve until SIGTERM or SIGINT; then stop accepting, answer what is queued, and return."""
-    server = Server(repo, policies, max_body)
+    server = Server(repo, policies, max_body, scheduler)
     runner = web.AppRunner(server.app, access_log=None, handle_signals=False, shutdown_timeout=30)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
@@ -245,8 +324,7 @@ async def serve(repo, host="127.0.0.1", port=8000, policies=None, max_body=MAX_B
     await stop.wait()
     orphaned.cancel()
     await runner.cleanup()  # waits for handlers in flight: their requests are answered first
-    for worker in server.workers.values():
-        worker.task.cancel()
+    server.device.task.cancel()
     server.executor.shutdown()
     print("stopped", file=sys.stderr, flush=True)
 
@@ -259,18 +337,19 @@ async def watch_parent(stop, every=1.0):
     stop.set()
 
 
-def policy_file_contents(policies):
-    """Policies by model name, pickled by value (cloudpickle), so classes written in a notebook reach a server process."""
+def policy_file_contents(policies, scheduler=None):
+    """{"policies": {model: BatchPolicy}, "scheduler": Scheduler or None}, pickled by value (cloudpickle), so classes
+    written in a notebook reach a server process."""
     import cloudpickle
 
     policies = dict(policies or {})
-    modules = {sys.modules[type(p).__module__] for p in policies.values()} - {sys.modules["__main__"]}
+    objects = [*policies.values(), *([scheduler] if scheduler is not None else [])]
+    modules = {sys.modules[type(p).__module__] for p in objects} - {sys.modules["__main__"]}
     modules = [m for m in modules if not m.__name__.startswith("aisys.")]  # a test module: the server cannot import it
     for module in modules:
         cloudpickle.register_pickle_by_value(module)
     try:
-        return cloudpickle.dumps(policies)
+        return cloudpickle.dumps({"policies": policies, "scheduler": scheduler})
     finally:
         for module in modules:
             cloudpickle.unregister_pickle_by_value(module)
-
