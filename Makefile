@@ -25,7 +25,7 @@ lab: $(STAMP)
 	$(PY) -m aisys lab --port $(PORT)
 
 test: $(STAMP)
-	$(PY) -m pytest -n $(JOBS) --dist load
+	$(PY) -m pytest -n $(JOBS) --dist loadgroup
 
 labs: $(STAMP)
 	$(PY) -m grader release solutions labs
