@@ -47,6 +47,43 @@ def test_save_and_load_round_trip(table, tmp_path):
     assert again.configs == table.configs and np.allclose(again.curves, table.curves, atol=1e-4)
 
 
+def test_nni_tuners_run_in_process_repeat_with_their_seed_and_stay_in_the_table(table):
+    from nni.algorithms.hpo.evolution_tuner import EvolutionTuner
+    from nni.algorithms.hpo.hyperopt_tuner import HyperoptTuner
+    from nni.algorithms.hpo.tpe_tuner import TpeTuner
+
+    makers = {"TPE": lambda s: TpeTuner(optimize_mode="maximize", seed=s, tpe_args={"n_startup_jobs": 3}),
+              "Evolution": lambda s: EvolutionTuner("maximize", population_size=4),  # seeds itself from the OS
+              "Anneal": lambda s: HyperoptTuner("anneal", optimize_mode="maximize")}  # so does hyperopt's generator
+    for name, make in makers.items():
+        runs = [tabular.run_tuner(make(s), table.accuracy, table.space, 12, concurrency=2, seed=s) for s in (7, 7, 8)]
+        assert runs[0] == runs[1] != runs[2], name
+        assert len(runs[0]) == 12 and all(score == table.accuracy(config) for config, score in runs[0]), name
+
+
+def test_run_tuner_keeps_concurrency_proposals_in_flight_and_reports_in_order(table):
+    from nni.tuner import Tuner
+
+    class Recording(Tuner):
+        def __init__(self):
+            self.events, self.rng = [], np.random.default_rng(0)
+
+        def update_search_space(self, space):
+            self.space = space
+
+        def generate_parameters(self, parameter_id, **kwargs):
+            self.events.append(("propose", parameter_id))
+            return {k: spec["_value"][self.rng.integers(len(spec["_value"]))] for k, spec in self.space.items()}
+
+        def receive_trial_result(self, parameter_id, parameters, value, **kwargs):
+            self.events.append(("result", parameter_id))
+
+    tuner = Recording()
+    tabular.run_tuner(tuner, table.accuracy, table.space, 5, concurrency=2)
+    assert tuner.events == [("propose", 0), ("propose", 1), ("result", 0), ("propose", 2), ("result", 1),
+                            ("propose", 3), ("result", 2), ("propose", 4), ("result", 3), ("result", 4)]
+
+
 # --- real NNI experiments (aisys.automl.experiment): a few seconds each, and no NNI process left behind
 
 from aisys.automl import experiment  # noqa: E402
@@ -67,6 +104,18 @@ def test_broken_tuners_are_refused_with_the_reason(tmp_path):
     for name in ("Hyperband", "BOHB", "GP"):
         with pytest.raises(ValueError, match="leaves it out"):
             experiment.LocalExperiment(_space(), name, workdir=tmp_path)
+
+
+def test_a_final_result_after_its_trial_ended_is_dropped_not_a_crash():
+    from aisys.automl.guarded import GuardedTuner
+
+    tuner = GuardedTuner(builtin="TPE", class_args={"optimize_mode": "maximize", "seed": 0})
+    tuner.update_search_space(_space())
+    params = tuner.generate_parameters(0)
+    tuner.trial_end(0, False)  # the assessor killed it...
+    tuner.receive_trial_result(0, params, 0.9)  # ...and its final result came after: NNI's TPE alone raises KeyError
+    with pytest.raises(KeyError):
+        tuner.inner.receive_trial_result(0, params, 0.9)
 
 
 def test_an_experiment_runs_on_localhost_its_results_match_the_table_and_nothing_is_left(tmp_path, monkeypatch, capsys):

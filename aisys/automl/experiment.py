@@ -108,18 +108,20 @@ def stop_stale(port=None, workdir=WORKDIR):
 
 
 def tuner_config(tuner, class_args, workdir):
-    """NNI's AlgorithmConfig for a built-in tuner name, or a CustomAlgorithmConfig for a Tuner object."""
-    from nni.experiment import AlgorithmConfig, CustomAlgorithmConfig
+    """NNI's config for a built-in tuner name or a Tuner object, both run behind aisys.automl.guarded.GuardedTuner."""
+    from nni.experiment import CustomAlgorithmConfig
 
     if isinstance(tuner, str):
         if tuner.lower() in BROKEN:
             raise ValueError(f"the {tuner} tuner {BROKEN[tuner.lower()]}: this lab leaves it out")
-        return AlgorithmConfig(name=tuner, class_args=class_args or {})
-    import cloudpickle
+        args = {"builtin": tuner, "class_args": class_args or {}}
+    else:
+        import cloudpickle
 
-    path = Path(workdir).resolve() / f"tuner-{id(tuner):x}.pkl"
-    path.write_bytes(cloudpickle.dumps(tuner))
-    return CustomAlgorithmConfig(class_name="aisys.automl.pickled.PickledTuner", class_args={"path": str(path)})
+        path = Path(workdir).resolve() / f"tuner-{id(tuner):x}.pkl"
+        path.write_bytes(cloudpickle.dumps(tuner))
+        args = {"path": str(path)}
+    return CustomAlgorithmConfig(class_name="aisys.automl.guarded.GuardedTuner", class_args=args)
 
 
 class LocalExperiment:

@@ -1,10 +1,13 @@
-"""A tabulated HPO benchmark (HPOBench / NAS-Bench style): a digits MLP trained once per configuration, looked up."""
+"""A tabulated HPO benchmark (HPOBench / NAS-Bench style): a digits MLP trained once per configuration, looked up; NNI tuners run on it in-process."""
 
 import csv
 import itertools
+import logging
+import random
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 
@@ -111,6 +114,53 @@ class HPOTable:
     def best(self):
         """The best final accuracy in the table (for regret)."""
         return float(self.curves[:, -1].max())
+
+
+def run_tuner(tuner, objective, space, trials, concurrency=2, seed=0):
+    """Drive an NNI Tuner in this process as NNI's dispatcher would, `concurrency` trials in flight; the history.
+
+    Returns [(config, score), ...] in the order results came back. NNI's Evolution and Anneal tuners seed
+    themselves from the operating system; here every generator they make, and Python's `random`, is seeded from
+    `seed`, so a run repeats.
+    """
+    seeds = np.random.SeedSequence(seed)
+
+    class Seeded(np.random.RandomState):
+        def __init__(self, s=None):
+            super().__init__(int(seeds.spawn(1)[0].generate_state(1)[0]) if s is None else s)
+
+    random.seed(seed)
+    log = logging.getLogger("nni")
+    level = log.level
+    log.setLevel(logging.WARNING)  # NNI's tuners log every seed and every deduplication at INFO
+    try:
+        with mock.patch.object(np.random, "RandomState", Seeded):
+            tuner.update_search_space(space)
+        return _drive(tuner, objective, trials, concurrency)
+    finally:
+        log.setLevel(level)
+
+
+def _drive(tuner, objective, trials, concurrency):
+    """NNI's dispatcher loop, in process: keep `concurrency` proposals in flight, report each result in order."""
+    import nni
+
+    history, running, next_id = [], [], 0
+    while len(history) < trials:
+        while len(running) < concurrency and next_id < trials:
+            try:
+                running.append((next_id, tuner.generate_parameters(next_id)))
+            except nni.NoMoreTrialError:  # Evolution, when more trials run than its population holds
+                break
+            next_id += 1
+        if not running:
+            raise RuntimeError(f"{type(tuner).__name__} proposed nothing with no trial running: it cannot go on")
+        parameter_id, config = running.pop(0)
+        score = objective(config)
+        tuner.receive_trial_result(parameter_id, config, score)
+        tuner.trial_end(parameter_id, True)
+        history.append((config, score))
+    return history
 
 
 def build(epochs=EPOCHS, progress=True):

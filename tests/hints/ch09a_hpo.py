@@ -14,6 +14,19 @@ MISTAKES = {
             ('config[name] = x if kind == "uniform" else float(min(max(round(x / v[2]) * v[2], v[0]), v[1]))',
              "config[name] = x"),
         ], "round to a multiple of q"),
+    ("ch09a_hpo", "qloguniform not rounded"): (
+        "ch09-sample", [
+            ('config[name] = x if kind == "loguniform" else float(min(max(round(x / v[2]) * v[2], v[0]), v[1]))',
+             "config[name] = x"),
+        ], "then round to a multiple of q"),
+    ("ch09a_hpo", "normal drawn as a uniform value"): (
+        "ch09-sample", [
+            ("config[name] = float(rng.normal(v[0], v[1]))", "config[name] = float(rng.uniform(v[0], v[1]))"),
+        ], "draw rng.normal(mu, sigma), not a uniform value"),
+    ("ch09a_hpo", "normal drawn uniformly within one sigma"): (
+        "ch09-sample", [
+            ("config[name] = float(rng.normal(v[0], v[1]))", "config[name] = float(rng.uniform(v[0] - v[1], v[0] + v[1]))"),
+        ], "draw rng.normal(mu, sigma), not a uniform value"),
     ("ch09a_hpo", "loguniform grid evenly spaced in value"): (
         "ch09-grid", [
             ("np.geomspace(v[0], v[1], points)", "np.linspace(v[0], v[1], points)"),
@@ -88,6 +101,29 @@ MISTAKES = {
         "ch09-median-stop", [
             ("np.median([np.mean(c[:t]) for c in completed])", "np.median([np.mean(c) for c in completed])"),
         ], "average only their first"),
+    ("ch09a_hpo", "curve fit that predicts the last result"): (
+        "ch09-curve-fit", [
+            ("    b, a = np.polyfit(np.log(np.arange(1, len(prefix) + 1)), prefix, 1)\n    return float(a + b * math.log(T))",
+             "    return float(prefix[-1])"),
+        ], "extrapolate to the last epoch T"),
+    ("ch09a_hpo", "curve fit with a straight line in t"): (
+        "ch09-curve-fit", [
+            ("np.polyfit(np.log(np.arange(1, len(prefix) + 1)), prefix, 1)", "np.polyfit(np.arange(1, len(prefix) + 1), prefix, 1)"),
+            ("return float(a + b * math.log(T))", "return float(a + b * T)"),
+        ], "fit against ln t"),
+    ("ch09a_hpo", "curve fit evaluated at the current epoch"): (
+        "ch09-curve-fit", [
+            ("return float(a + b * math.log(T))", "return float(a + b * math.log(len(prefix)))"),
+        ], "evaluate it at the last epoch T"),
+    ("ch09a_hpo", "curve fit that stops above best plus the margin"): (
+        "ch09-curve-fit", [
+            ("< best - margin:", "< best + margin:"),
+        ], "not best + margin"),
+    ("ch09a_hpo", "curve fit whose best counts stopped trials"): (
+        "ch09-curve-fit", [
+            ("        if stop is None:\n            best = curve[-1] if best is None else max(best, curve[-1])",
+             "        best = curve[-1] if best is None else max(best, curve[-1])"),
+        ], "only completed trials set the best"),
     ("ch09a_hpo", "a custom tuner that drops the results NNI sends"): (
         "ch09-custom-tuner", [
             ("        self.history.append((dict(parameters), float(score)))\n", "        pass\n"),
