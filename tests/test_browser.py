@@ -140,3 +140,49 @@ def test_run_all_cells_of_ch01_in_jupyterlab(lab_server, browser, tmp_path):
     assert "FAIL [" not in text and LAST_CHECK in text, text[-2000:]
     assert text.count("PASS [ch01-") == len(checks(read(REPO / "solutions" / NOTEBOOK))), text[-2000:]
     assert "official Jupyter news" not in browser.find_element(By.TAG_NAME, "body").text  # `aisys lab` turned it off
+
+
+# --- NNI's web UI (ch09a): headless Chromium finds the trials of a real experiment run through aisys.automl
+
+UI_TABS = ("Trials detail", "Intermediate result", "Hyper-parameter")  # what ch09a tells students to look at
+
+
+@pytest.fixture
+def nni_experiment(tmp_path, monkeypatch):
+    """A real NNI experiment of 3 quick trials (about 10 s), its web UI on 127.0.0.1, stopped whatever happens."""
+    import psutil
+
+    from aisys.automl import experiment, tabular
+
+    monkeypatch.chdir(tmp_path)
+    space = {name: {"_type": "choice", "_value": spec["_value"][-2:]} for name, spec in tabular.SPACE.items()}
+    with experiment.LocalExperiment(space, "Random", {"seed": 0}, trials=3, concurrency=2) as exp:
+        pid = exp.pid
+        yield exp
+    assert not psutil.pid_exists(pid) or not experiment.is_nni_manager(psutil.Process(pid)), "the NNI manager was left running"
+
+
+def test_nni_web_ui_shows_the_trials_of_an_experiment_while_it_runs(nni_experiment, browser, tmp_path):
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    exp = nni_experiment
+    browser.get(f"{exp.url}/detail")  # opened while the trials run; the page polls NNI's manager
+    exp.wait(timeout=60, progress=False)
+    ids = [r["id"] for r in exp.results()]
+    assert len(ids) == 3
+
+    def page(d):
+        return d.find_element(By.TAG_NAME, "body").text
+
+    try:  # the table refreshes every 10 s; the Refresh button would do it at once, but waiting is what a person sees
+        WebDriverWait(browser, 60, poll_frequency=0.5).until(lambda d: all(i in page(d) for i in ids) and page(d).count("SUCCEEDED") == 3)
+    except TimeoutException:
+        shot = tmp_path / "nni-webui.png"
+        browser.save_screenshot(str(shot))
+        raise AssertionError(f"the web UI never listed trials {ids} as SUCCEEDED (screenshot: {shot}); page: {page(browser)[-2000:]}") from None
+    text = page(browser)
+    assert all(tab in text for tab in UI_TABS), text[:1000]
+    lab = "\n".join(c.source for c in read(REPO / "solutions" / "ch09a_hpo.ipynb").cells if c.cell_type == "markdown")
+    assert "web UI" in lab and all(tab.lower() in lab.lower() for tab in UI_TABS), "ch09a must say where to look in the web UI"

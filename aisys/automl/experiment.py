@@ -2,8 +2,9 @@
 
 NNI 3.0 starts a Node.js manager that listens on all interfaces and survives a killed driver; it writes under
 ~/nni-experiments. Here every experiment lives under a working folder of the project (git-ignored), the manager
-listens on 127.0.0.1 only (a preload patches its listen call), a stale manager recorded there or answering on the
-port is stopped first, and stop() always ends the manager and its trials by PID, whatever happened.
+listens on 127.0.0.1 only and reads its experiment list from there too (a preload patches its listen call and home
+folder; without that list the web UI waits forever and shows nothing), a stale manager recorded there or answering
+on the port is stopped first, and stop() always ends the manager and its trials by PID, whatever happened.
 """
 
 import json
@@ -22,7 +23,10 @@ BROKEN = {"hyperband": "crashes NNI 3.0's dispatcher ('<=' not supported between
           "bohb": "crashes NNI 3.0's dispatcher (NNI issue #5263, as Hyperband)",
           "gp": "crashes with current SciPy",
           "smac": "needs a package that is gone", "dngo": "needs a package that is gone", "ppo": "needs a package that is gone"}
-LOCALHOST_ONLY = """const net = require('net');
+# Preloaded into NNI's manager (node --require): listen on 127.0.0.1 only, and read the experiment list from the
+# working folder (NNI's manager reads ~/nni-experiments/.experiment; its web UI shows nothing without the entry).
+PRELOAD = """require('os').homedir = () => WORKDIR;
+const net = require('net');
 const listen = net.Server.prototype.listen;
 net.Server.prototype.listen = function (...args) {
   if (typeof args[0] === 'number' || typeof args[0] === 'string' && /^\\d+$/.test(args[0])) {
@@ -164,8 +168,8 @@ class LocalExperiment:
         stop_stale(self.port, self.workdir)
         _use_workdir(self.workdir)
         logging.getLogger("nni").setLevel(logging.ERROR)  # NNI's own log lines (its URLs list every interface)
-        preload = self.workdir / "localhost-only.js"
-        preload.write_text(LOCALHOST_ONLY)
+        preload = self.workdir / "preload.js"
+        preload.write_text(PRELOAD.replace("WORKDIR", json.dumps(str(self.workdir)), 1))
         before = os.environ.get("NODE_OPTIONS")
         os.environ["NODE_OPTIONS"] = f"{before or ''} --require {preload}".strip()
         try:
@@ -297,7 +301,7 @@ def _number(data):
 
 
 def _use_workdir(workdir):
-    """Make NNI's experiment manifest (normally ~/nni-experiments/.experiment) live in workdir too."""
+    """Keep NNI's experiment list (normally ~/nni-experiments/.experiment) where the preloaded manager reads it."""
     from nni.tools.nnictl import config_utils
 
-    config_utils.Experiments.__init__.__defaults__ = (str(workdir),)
+    config_utils.Experiments.__init__.__defaults__ = (str(Path(workdir) / "nni-experiments"),)
