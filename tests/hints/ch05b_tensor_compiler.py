@@ -1,0 +1,63 @@
+"""Mistakes ch05b_tensor_compiler warns about: (lab, mistake): (check id, [(solution text, the mistaken text)], hint words)."""
+
+MISTAKES = {
+    ("ch05b_tensor_compiler", "split that forgets its tail"): (
+        "ch05b-split", [
+            ('    if loop.extent % factor:\n        nest.guards.append(f"{value} < {loop.extent}")\n', ""),
+        ], "no guard for its tail"),
+    ("ch05b_tensor_compiler", "split with the inner loop outside"): (
+        "ch05b-split", [
+            ("nest.loops[at:at + 1] = [outer, inner]", "nest.loops[at:at + 1] = [inner, outer]"),
+        ], "the outer loop (extent n / factor) comes first"),
+    ("ch05b_tensor_compiler", "split index without the factor"): (
+        "ch05b-split", [
+            ('value = f"({name}_o * {factor} + {name}_i)"', 'value = f"({name}_o + {name}_i)"'),
+        ], "outer * factor + inner"),
+    ("ch05b_tensor_compiler", "reorder that moves the named loops to the front"): (
+        "ch05b-reorder-tile", [
+            ("    for position, loop in zip(at, moved):\n        nest.loops[position] = loop",
+             "    nest.loops = moved + [l for l in nest.loops if l.name not in names]"),
+        ], "the other loops keep their positions"),
+    ("ch05b_tensor_compiler", "tile without its reorder"): (
+        "ch05b-reorder-tile", [
+            ('            reorder(nest, [f"{x}_o", f"{y}_o", f"{x}_i", f"{y}_i"], "tile")\n', ""),
+        ], "a tile is two splits, then"),
+    ("ch05b_tensor_compiler", "annotations on the innermost loop whatever the step names"): (
+        "ch05b-annotate", [
+            ("nest.loops[find(nest, args[0], primitive)].annotation = primitive", "nest.loops[-1].annotation = primitive"),
+        ], "is legal but lower refused it"),
+    ("ch05b_tensor_compiler", "a split that only refuses factors larger than the loop"): (
+        "ch05b-illegal", [
+            ("if loop.extent % factor and not tail:", "if factor > loop.extent:"),
+        ], "does not divide"),
+    ("ch05b_tensor_compiler", "a parallel reduction loop allowed"): (
+        "ch05b-illegal", [
+            ('if loop.annotation in ("vectorize", "parallel") and loop.reduce:',
+             'if loop.annotation == "vectorize" and loop.reduce:'),
+        ], "a parallel reduction loop"),
+    ("ch05b_tensor_compiler", "an unknown loop that raises ValueError"): (
+        "ch05b-illegal", [
+            ("    if name not in names:\n        raise ScheduleError(primitive, name, f\"no such loop (the loops are {', '.join(names)})\")\n", ""),
+        ], "raise ScheduleError(primitive, loop, why)"),
+    ("ch05b_tensor_compiler", "a tile's error named after split"): (
+        "ch05b-illegal", [
+            ('split(nest, x, fx, tail, "tile")', "split(nest, x, fx, tail)"),
+        ], "name the primitive of the step"),
+    ("ch05b_tensor_compiler", "random search that draws a config twice"): (
+        "ch05b-random", [
+            ("            if space.key(config) not in seen:\n                seen.add(space.key(config))\n                todo.append(config)",
+             "            seen.add(space.key(config))\n            todo.append(config)"),
+        ], "measured twice"),
+    ("ch05b_tensor_compiler", "guided search measuring the configs predicted worst"): (
+        "ch05b-tuner", [
+            ("sorted(candidates.items(), key=lambda kv: -kv[1][0])", "sorted(candidates.items(), key=lambda kv: kv[1][0])"),
+        ], "does no better than random"),
+    ("ch05b_tensor_compiler", "guided search that measures configs again"): (
+        "ch05b-tuner", [
+            ("key=lambda kv: -kv[1][0]) if k not in seen]", "key=lambda kv: -kv[1][0])]"),
+        ], "measured twice"),
+    ("ch05b_tensor_compiler", "guided search that ignores its model"): (
+        "ch05b-tuner", [
+            ("        predict = lambda c: float(space.features(c) @ w)", "        predict = lambda c: float(rng.random())"),
+        ], "does no better than random"),
+}
