@@ -419,3 +419,124 @@ def plot_arena(tensors, offsets, ax=None, title="Memory plan"):
            xlabel="step (node in execution order)", ylabel="offset (KiB)", title=title)
     ax.legend(loc="upper right")
     return ax
+
+
+def graph_dag(gm, *inputs):
+    """{name: (bytes, [names of the tensors it reads])} for the placeholders and operators of an fx graph, in its order;
+    parameters (get_attr) are left out, and a node that returns several tensors counts their bytes together."""
+    from torch.fx.passes.shape_prop import ShapeProp
+
+    if inputs:
+        ShapeProp(gm).propagate(*inputs)
+    dag = {}
+    for n in gm.graph.nodes:
+        if n.op in ("placeholder", "call_function", "call_method", "call_module"):
+            meta = n.meta.get("tensor_meta")
+            if meta is None:
+                raise ValueError(f"node {n.name} has no tensor_meta: pass the graph's inputs (or run ShapeProp first)")
+            metas = [meta] if hasattr(meta, "shape") else meta  # TensorMetadata, or a tuple of them
+            size = sum(m.shape.numel() * m.dtype.itemsize for m in metas if hasattr(m, "shape"))
+            dag[n.name] = (size, [a.name for a in n.all_input_nodes if a.op != "get_attr"])
+    return dag
+
+
+def _users(dag):
+    """{name: set of the names that read it}."""
+    users = {v: set() for v in dag}
+    for v, (_, ins) in dag.items():
+        for a in ins:
+            users[a].add(v)
+    return users
+
+
+def order_lifetimes(dag, order):
+    """{name: (first step, last step, bytes)} when the DAG runs in `order`: a tensor lives from its step to its last
+    reader's; one nobody reads (an output) lives to the end. Refuses an order that is not topological."""
+    if sorted(order) != sorted(dag):
+        missing, extra = sorted(set(dag) - set(order)), sorted(set(order) - set(dag))
+        repeated = sorted({v for v in order if list(order).count(v) > 1})
+        raise ValueError(f"the order must hold every node once: missing {missing[:3]}, unknown {extra[:3]}, "
+                         f"repeated {repeated[:3]}")
+    step = {v: i for i, v in enumerate(order)}
+    for v in order:
+        late = [a for a in dag[v][1] if step[a] > step[v]]
+        if late:
+            raise ValueError(f"{v} runs at step {step[v]} before its input {late[0]} (step {step[late[0]]}): "
+                             "the order must be topological")
+    users = _users(dag)
+    return {v: (step[v], max((step[u] for u in users[v]), default=len(order)), dag[v][0]) for v in order}
+
+
+def order_peak(dag, order):
+    """Peak live bytes of the DAG run in `order`."""
+    return max(live_bytes(order_lifetimes(dag, order)))
+
+
+def min_peak_order(dag):
+    """(an order with the lowest peak live bytes, that peak), by exhaustive search over the sets of nodes already run
+    (memoised: fast on graphs whose parallel branches are few and short)."""
+    import functools
+
+    users, names = _users(dag), list(dag)
+
+    @functools.lru_cache(maxsize=None)
+    def best(done):
+        if len(done) == len(names):
+            return 0, ()
+        live = sum(dag[v][0] for v in done if not users[v] or not users[v] <= done)
+        result = None
+        for v in names:
+            if v not in done and all(a in done for a in dag[v][1]):
+                peak, rest = best(done | {v})
+                peak = max(peak, live + dag[v][0])
+                if result is None or peak < result[0]:
+                    result = (peak, (v,) + rest)
+        return result
+
+    peak, order = best(frozenset())
+    return list(order), peak
+
+
+def fanout_graph(rng, branches=(3, 6), depth=(2, 4)):
+    """A DAG (as graph_dag gives) whose order matters: an input feeds branches that widen, then narrow again, joined
+    at the end; nodes listed breadth first (every branch's first layer, then every second layer...)."""
+    kib = 1024
+    dag = {"x": (_int(rng, 2, 9) * kib, [])}
+    levels, ends = [], []
+    for b in range(_int(rng, *branches)):
+        prev, chain = "x", []
+        for d in range(_int(rng, *depth)):
+            name = f"b{b}_{d}"
+            wide = d < _int(rng, 1, 3)
+            dag[name] = (_int(rng, 8, 33) * kib if wide else _int(rng, 1, 5) * kib, [prev])
+            chain.append(name)
+            prev = name
+        levels.append(chain)
+        ends.append(prev)
+    join = {"join": (_int(rng, 2, 9) * kib, ends)}
+    order = ["x"] + [c[d] for d in range(max(map(len, levels))) for c in levels if d < len(c)] + ["join"]
+    dag.update(join)
+    return {v: dag[v] for v in order}
+
+
+def training_graph(widths, batch=64, seed=0):
+    """One training step of an MLP (forward, mean-squared loss, backward to every weight and bias) traced by make_fx
+    into one fx graph of aten operators; returns (gm, inputs): x, y, then the parameters."""
+    from torch.fx.experimental.proxy_tensor import make_fx
+
+    rng = torch.Generator().manual_seed(seed)
+    params = []
+    for a, b in zip(widths, widths[1:]):
+        params += [torch.randn(a, b, generator=rng) * a ** -0.5, torch.zeros(b)]
+    params = [p.requires_grad_() for p in params]
+
+    def step(x, y, *params):
+        h = x
+        for i in range(0, len(params), 2):
+            h = h @ params[i] + params[i + 1]
+            if i + 2 < len(params):
+                h = torch.relu(h)
+        return torch.autograd.grad(((h - y) ** 2).mean(), params)
+
+    inputs = [torch.randn(batch, widths[0], generator=rng), torch.randn(batch, widths[-1], generator=rng), *params]
+    return make_fx(step)(*inputs), inputs

@@ -75,3 +75,48 @@ def test_conv_bn_and_parallel_linears_trace_and_run():
     lin = ParallelLinears(rng)
     calls = [n for n in fx.symbolic_trace(lin).graph.nodes if n.op == "call_module"]
     assert sum(isinstance(lin.get_submodule(n.target), nn.Linear) for n in calls) == sum(map(len, lin.sizes)) + 1
+
+
+def test_order_lifetimes_refuses_an_order_that_runs_a_node_before_its_input():
+    import pytest
+
+    from aisys.compiler import order_lifetimes
+
+    dag = {"x": (4, []), "a": (8, ["x"]), "b": (2, ["a"])}
+    assert order_lifetimes(dag, ["x", "a", "b"]) == {"x": (0, 1, 4), "a": (1, 2, 8), "b": (2, 3, 2)}
+    with pytest.raises(ValueError, match="before its input x"):
+        order_lifetimes(dag, ["a", "x", "b"])
+    with pytest.raises(ValueError, match="missing"):
+        order_lifetimes(dag, ["x", "a"])
+
+
+def test_min_peak_order_equals_the_best_of_every_topological_order_on_small_fanouts():
+    import itertools
+
+    from aisys.compiler import fanout_graph, min_peak_order, order_peak
+
+    for seed in range(4):
+        dag = fanout_graph(torch.Generator().manual_seed(seed), branches=(2, 4), depth=(1, 3))
+        inner = [v for v in dag if v not in ("x", "join")]
+        peaks = []
+        for perm in itertools.permutations(inner):
+            order = ["x", *perm, "join"]
+            pos = {v: i for i, v in enumerate(order)}
+            if all(pos[a] < pos[v] for v in dag for a in dag[v][1]):
+                peaks.append(order_peak(dag, order))
+        order, peak = min_peak_order(dag)
+        assert peak == min(peaks) == order_peak(dag, order)
+        assert order_peak(dag, list(dag)) >= peak
+
+
+def test_graph_dag_of_a_training_step_counts_its_bytes_and_the_traced_step_gives_autograds_gradients():
+    from aisys.compiler import graph_dag, training_graph
+
+    gm, inputs = training_graph([8, 16, 4], batch=5)
+    x, y, w1, b1, w2, b2 = inputs
+    loss = (((torch.relu(x @ w1 + b1) @ w2 + b2) - y) ** 2).mean()
+    want = torch.autograd.grad(loss, [w1, b1, w2, b2])
+    assert all(torch.allclose(g, w) for g, w in zip(gm(*inputs), want))
+    dag = graph_dag(gm, *inputs)
+    assert dag["arg0_1"] == (5 * 8 * 4, [])
+    assert any(size == 16 * 4 * 4 for size, _ in dag.values())  # the gradient of w2

@@ -99,8 +99,58 @@ MISTAKES = {
         ], "are live at the same step"),
     ("ch05a_graph_compiler", "offsets placed in order of creation"): (
         "ch05-offsets", [
-            ("key=lambda kv: (-kv[1][2], kv[1][0]))", "key=lambda kv: kv[1][0])"),
+            ("return min((place(tensors, o) for o in orders)", "return min((place(tensors, o) for o in [list(tensors)])"),
         ], "place the largest tensors first"),
+    ("ch05a_graph_compiler", "an order chosen greedily, one node at a time"): (
+        "ch05-order", [
+            ("""    frontier = {frozenset(): (0, [])}  # set of nodes run -> (best peak to reach it, an order reaching it)
+    for _ in range(len(dag)):""",
+             """    done, order = set(), []
+    while len(order) < len(dag):
+        ready = [v for v in dag if v not in done and all(a in done for a in dag[v][1])]
+        freed = lambda v: sum(dag[a][0] for a in set(dag[v][1]) if users[a] <= done | {v})
+        v = min(ready, key=lambda v: dag[v][0] - freed(v))
+        done.add(v)
+        order.append(v)
+    return order
+    frontier = {frozenset(): (0, [])}
+    for _ in range(len(dag)):"""),
+        ], "myopic"),
+    ("ch05a_graph_compiler", "an order by size that ignores the edges"): (
+        "ch05-order", [
+            ("    users = {v: set() for v in dag}\n    for v, (_, ins) in dag.items():\n        for a in ins:\n            users[a].add(v)\n    frontier",
+             "    return sorted(dag, key=lambda v: dag[v][0])\n    frontier"),
+        ], "must be topological"),
+    ("ch05a_graph_compiler", "a training graph planned without reuse"): (
+        "ch05-training-plan", [
+            ("for m in offsets\n                      if tensors[m][0] <= e and s <= tensors[m][1])", "for m in offsets)"),
+        ], "less than 2x saved"),
+    ("ch05a_graph_compiler", "sqrt checkpoints without the input"): (
+        "ch05-sqrt-checkpoints", [
+            ("return list(range(0, n, math.ceil(math.sqrt(n))))", "return list(range(math.ceil(math.sqrt(n)), n, math.ceil(math.sqrt(n))))"),
+        ], "is always kept"),
+    ("ch05a_graph_compiler", "sqrt checkpoints that keep sqrt(n) activations per segment of n"): (
+        "ch05-sqrt-checkpoints", [
+            ("return list(range(0, n, math.ceil(math.sqrt(n))))", "return list(range(0, n, math.ceil(n / 2)))"),
+        ], "a checkpoint every ceil(sqrt(n))"),
+    ("ch05a_graph_compiler", "checkpoint DP that forgets the bytes kept so far"): (
+        "ch05-checkpoint-dp", [
+            ("if kept_bytes + size_sum[j] - size_sum[i + 1] > budget:", "if size_sum[j] - size_sum[i + 1] > budget:"),
+            ("if kept_bytes + size_sum[n] - size_sum[i + 1] <= budget:", "if size_sum[n] - size_sum[i + 1] <= budget:"),
+        ], "the bytes kept so far"),
+    ("ch05a_graph_compiler", "checkpoint DP that keeps the first plan reaching a state"): (
+        "ch05-checkpoint-dp", [
+            ("if key not in best or value[0] < best[key][0]:", "if key not in best:"),
+        ], "keep the cheapest"),
+    ("ch05a_graph_compiler", "swaps brought back only when read"): (
+        "ch05-swap-plan", [
+            ("        back, ahead = use, 0.0\n        while back - 1 > max(out + 1, k) and", "        back, ahead = use, 0.0\n        while False and"),
+        ], "early enough"),
+    ("ch05a_graph_compiler", "swaps out before the last forward reader"): (
+        "ch05-swap-plan", [
+            ("options.append((after[0] - before[-1], size, name, before[-1], after[0]))",
+             "options.append((after[-1] - before[0], size, name, before[0], after[-1]))"),
+        ], "on the host"),
     ("ch05a_graph_compiler", "chains that run through a fork"): (
         "ch05-chains", [
             ("if current and current[-1] is prev and len(prev.users) == 1:", "if current and current[-1] is prev:"),
