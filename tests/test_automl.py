@@ -84,6 +84,24 @@ def test_run_tuner_keeps_concurrency_proposals_in_flight_and_reports_in_order(ta
                             ("propose", 3), ("result", 2), ("propose", 4), ("result", 3), ("result", 4)]
 
 
+def test_a_tuner_that_proposes_nothing_stops_the_run_with_its_name(table):
+    import nni
+    from nni.tuner import Tuner
+
+    class Exhausted(Tuner):
+        def update_search_space(self, space):
+            pass
+
+        def generate_parameters(self, parameter_id, **kwargs):
+            raise nni.NoMoreTrialError()
+
+        def receive_trial_result(self, *args, **kwargs):
+            pass
+
+    with pytest.raises(RuntimeError, match="Exhausted proposed nothing"):
+        tabular.run_tuner(Exhausted(), table.accuracy, table.space, 3)
+
+
 # --- real NNI experiments (aisys.automl.experiment): a few seconds each, and no NNI process left behind
 
 from aisys.automl import experiment  # noqa: E402
