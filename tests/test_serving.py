@@ -332,9 +332,8 @@ def test_a_scheduler_reaches_the_server_and_one_that_raises_still_serves(tmp_pat
 
     for name, sla in (("chat", 10), ("bulk", 1000)):
         save_version(tmp_path, name, 1, tiny(1), torch.zeros(1, 1, 8, 8),
-                     batching={"policy": "dynamic", "max_batch_size": 8, "max_queue_delay_ms": 2})
-        config = json.loads((tmp_path / name / "config.json").read_text())
-        (tmp_path / name / "config.json").write_text(json.dumps({**config, "sla_ms": sla}))
+                     batching={"policy": "dynamic", "max_batch_size": 8, "max_queue_delay_ms": 2}, sla_ms=sla)
+        assert json.loads((tmp_path / name / "config.json").read_text())["sla_ms"] == sla
     for scheduler in (Tightest(), Raises()):
         with ServerProcess(tmp_path, scheduler=scheduler) as server:
             from concurrent.futures import ThreadPoolExecutor

@@ -65,8 +65,9 @@ def export(module, example, path, backend="onnxruntime", input_name="input", out
         raise ValueError(f"unknown backend {backend!r}: use one of {sorted(FILES)}")
 
 
-def save_version(root, name, version, module, example, backend="onnxruntime", max_batch_size=64, batching=None):
-    """Write one version of a model into a repository (and its config.json); returns the version's folder."""
+def save_version(root, name, version, module, example, backend="onnxruntime", max_batch_size=64, batching=None, sla_ms=None):
+    """Write one version of a model into a repository (and its config.json, with the model's SLA if given); returns the
+    version's folder."""
     folder = Path(root) / name / str(int(version))
     folder.mkdir(parents=True, exist_ok=True)
     with torch.no_grad():
@@ -80,6 +81,8 @@ def save_version(root, name, version, module, example, backend="onnxruntime", ma
     path = Path(root) / name / "config.json"
     if path.exists():
         config = {**config, **json.loads(path.read_text()), "backend": backend}
+    if sla_ms is not None:
+        config["sla_ms"] = sla_ms
     path.write_text(json.dumps(config, indent=1))
     return folder
 

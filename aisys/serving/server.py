@@ -1,6 +1,7 @@
 """The model server: the Open Inference Protocol (KServe v2) REST API over aiohttp, a batching worker per model version, Prometheus metrics."""
 
 import asyncio
+import gc
 import math
 import os
 import signal
@@ -18,6 +19,7 @@ from aisys.serving.scheduling import FirstCome, Job, checked_pick
 from aisys.serving.tensors import HEADER_LENGTH, InferError, decode_inputs, encode_response, parse_request
 
 MAX_BODY = 8 * 1024 * 1024  # bytes: a larger request body gets 413
+WINDOW_LATENCIES = 100_000  # latencies kept per version and observation window
 
 
 class Metrics:
@@ -221,7 +223,8 @@ class Server:
         window = self.windows.setdefault(name, {}).setdefault(version, {"requests": 0, "errors": 0, "latencies_ms": []})
         window["requests"] += 1
         window["errors"] += failed
-        window["latencies_ms"].append(round(seconds * 1000, 3))
+        if len(window["latencies_ms"]) < WINDOW_LATENCIES:  # a window nobody reads stays bounded
+            window["latencies_ms"].append(round(seconds * 1000, 3))
 
     async def server_metadata(self, request):
         return web.json_response({"name": "aisys", "version": "0.1.0", "extensions": ["binary_tensor_data", "model_repository"]})
@@ -311,6 +314,8 @@ class Server:
 async def serve(repo, host="127.0.0.1", port=8000, policies=None, max_body=MAX_BODY, scheduler=None):
     """Serve until SIGTERM or SIGINT; then stop accepting, answer what is queued, and return."""
     server = Server(repo, policies, max_body, scheduler)
+    gc.collect()
+    gc.freeze()  # torch's, onnxruntime's and the models' objects: a full collection of them stalls every request (~0.1 s)
     runner = web.AppRunner(server.app, access_log=None, handle_signals=False, shutdown_timeout=30)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
