@@ -1,4 +1,4 @@
-"""Rebuild datasets/digits_cnn_nas.csv: every architecture of the digits CNN space trained once (about 5 min on one core)."""
+"""Rebuild datasets/digits_cnn_nas.csv: every architecture of the digits CNN space trained once (about 3 min on one core)."""
 
 import sys
 

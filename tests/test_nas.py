@@ -105,3 +105,12 @@ def test_predicted_latency_sums_the_parts_the_table_measured():
     assert all(s > 0 for s in lut.values()) and lut["skip", 8] < lut["conv5x5", 16]
     arch = {"width": 16, "cell1": "conv3x3", "cell2": "skip", "cell3": "maxpool"}
     assert nas.measured_latency(arch, batch=2, repeat=3) > 0
+
+
+@pytest.mark.filterwarnings("ignore:.* is found to be not a nn.Module")  # NNI 3.0 on a newer torch
+def test_nni_searches_the_same_space_and_keeps_its_files_in_the_folder_given(table, tmp_path):
+    from nni.nas.strategy import RegularizedEvolution
+
+    history = nas.nni_search(table.accuracy, RegularizedEvolution(population_size=4, sample_size=2, seed=0), 8, directory=tmp_path)
+    assert len(history) == 8 and all(score == table.accuracy(arch) for arch, score in history)
+    assert (tmp_path / "nni-experiments" / ".experiment").exists()  # NNI's experiment list, not in the home directory

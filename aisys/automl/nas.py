@@ -4,6 +4,7 @@ and a per-operator latency table."""
 import csv
 import itertools
 import time
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+# NNI 3.0 warns, when nni.nas is imported, about every torch class newer than it (Buffer, ...): nothing NAS here uses them
+warnings.filterwarnings("ignore", message=".* is found to be not a nn.Module", category=RuntimeWarning)
 SHIPPED = Path(__file__).resolve().parents[2] / "datasets" / "digits_cnn_nas.csv"
 OPS = ("conv3x3", "conv5x5", "sep3x3", "maxpool", "skip")
 WIDTHS = (8, 16)
@@ -375,6 +378,9 @@ def nni_search(objective, strategy, trials, directory="nni-experiments"):
     from nni.nas.evaluator import FunctionalEvaluator
     from nni.nas.experiment import NasExperiment, NasExperimentConfig
 
+    from aisys.automl.experiment import _use_workdir
+
+    _use_workdir(directory)  # NNI's experiment list, too, stays out of the home directory
     history = []
 
     def evaluate(model):
