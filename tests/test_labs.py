@@ -16,7 +16,7 @@ MIN_CHECKS = {"ch01_end_to_end.ipynb": 6, "ch03_framework.ipynb": 12,
               "ch07_scheduling.ipynb": 10,
               "ch09a_hpo.ipynb": 12,
               "ch09b_nas.ipynb": 6,
-              "ch08_inference.ipynb": 17}
+              "ch08_inference.ipynb": 21}
 
 
 def test_there_are_labs():

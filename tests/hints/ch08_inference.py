@@ -155,3 +155,57 @@ MISTAKES.update({
             ("kept = w.norm(dim=1).topk(keep).indices", "kept = lin.weight.detach().norm(dim=1).topk(keep).indices"),
         ], "after the previous layer's pruning"),
 })
+MISTAKES.update({
+    ("ch08_inference", "continuous batching that admits only into an empty batch"): (
+        "ch08-continuous-rules", [
+            ("        room = max_batch - len(running)\n", "        room = 0 if running else max_batch\n"),
+        ], "admit waiting requests at every step while the batch has room"),
+    ("ch08_inference", "continuous batching that never retires a request"): (
+        "ch08-continuous-rules", [
+            ("        running = [r for r in running if r[1] < requests[r[0]].output]\n", ""),
+        ], "is retired"),
+    ("ch08_inference", "continuous batching whose prefill step yields no token"): (
+        "ch08-continuous-rules", [
+            ("running += [[i, 0] for i in admitted]", "running += [[i, -1] for i in admitted]"),
+        ], "yields its first token"),
+    ("ch08_inference", "continuous batching that charges one row per prompt"): (
+        "ch08-continuous-rules", [
+            ("sum(requests[i].prompt for i in admitted)", "len(admitted)"),
+        ], "prefill processes every prompt token"),
+    ("ch08_inference", "continuous batching that finishes a request when its last step starts"): (
+        "ch08-continuous-trace", [
+            ("                finish[r[0]] = t\n", "                finish[r[0]] = t - step_seconds(len(running))\n"),
+        ], "a request finishes at the end of the step"),
+})
+MISTAKES.update({
+    ("ch08_inference", "EDF as a fixed priority by SLA"): (
+        "ch08-edf", [
+            ("jobs[i].arrivals[0] + jobs[i].sla)\n        ### END", "jobs[i].sla)\n        ### END"),
+        ], "not the smallest SLA"),
+    ("ch08_inference", "EDF timed from the newest request"): (
+        "ch08-edf", [
+            ("jobs[i].arrivals[0] + jobs[i].sla)\n        ### END", "jobs[i].arrivals[-1] + jobs[i].sla)\n        ### END"),
+        ], "not its newest's"),
+    ("ch08_inference", "EDF that is FIFO"): (
+        "ch08-edf", [
+            ("jobs[i].arrivals[0] + jobs[i].sla)\n        ### END", "jobs[i].arrivals[0])\n        ### END"),
+        ], "not the oldest arrival"),
+})
+MISTAKES.update({
+    ("ch08_inference", "a canary rolled back on a thin window"): (
+        "ch08-canary", [
+            ("if judged(windows[-1]) and crosses(windows[-1]):", "if windows[-1].requests and crosses(windows[-1]):"),
+        ], "do not roll back on it"),
+    ("ch08_inference", "a canary promoted on thin windows"): (
+        "ch08-canary", [
+            ("all(judged(w) and not crosses(w) for w in recent)", "all(w.requests == 0 or not crosses(w) for w in recent)"),
+        ], "does not count toward promotion"),
+    ("ch08_inference", "a canary watched for errors only"): (
+        "ch08-canary", [
+            ("w.errors / w.requests > max_error_rate or w.p99_ms > max_p99_ms", "w.errors / w.requests > max_error_rate"),
+        ], "a slow canary is rolled back too"),
+    ("ch08_inference", "a canary rolled back at its threshold"): (
+        "ch08-canary", [
+            ("w.errors / w.requests > max_error_rate or", "w.errors / w.requests >= max_error_rate or"),
+        ], "not when it is met"),
+})
