@@ -17,10 +17,6 @@ import torch.nn.functional as F
 from aisys import cpp
 from aisys.bench import measure
 
-PRIMITIVES = ("split", "reorder", "tile", "vectorize", "unroll", "parallel")
-ANNOTATIONS = ("vectorize", "unroll", "parallel")
-
-
 # ----- what to compute -----------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -218,8 +214,8 @@ class Kernel:
     def seconds(self, inputs, min_time=0.05):
         """Median wall-clock seconds of one call."""
         out = torch.empty(math.prod(self.compute.output[1]))
-        ins = [cpp.floats(x.contiguous()) for x in inputs]
-        return measure(self.fn, *ins, cpp.floats(out), warmup=1, min_time=min_time).median
+        held = [x.contiguous() for x in inputs]  # kept alive while the pointers are in use
+        return measure(self.fn, *map(cpp.floats, held), cpp.floats(out), warmup=1, min_time=min_time).median
 
     def gflops(self, inputs, min_time=0.05):
         """Measured GFLOP/s."""
