@@ -287,6 +287,8 @@ def test_run_canary_promotes_or_rolls_back_as_the_verdict_says(tmp_path):
         assert requests.post(infer_url(server.url, "digits"), json=request_json("input", x_of(1))).json()["model_version"] == "2"
         with pytest.raises(ValueError, match="return one of"):
             run_canary(server.url, "digits", 1, 0.5, lambda windows: "yes", every=0.05)
+        with pytest.raises(ZeroDivisionError):
+            run_canary(server.url, "digits", 1, 0.5, lambda windows: 1 / 0, every=0.05)
         outcome, windows = run_canary(server.url, "digits", 1, 0.5, lambda windows: "wait", every=0.05, timeout=0.1)
         assert outcome == "rolled back (no decision in time)" and windows[0].requests == 0 and np.isnan(windows[0].p99_ms)
         assert requests.post(f"{server.url}/v2/repository/models/digits/rollback").json()["version"] == "1"  # no canary left

@@ -44,7 +44,11 @@ def run_canary(url, model, version, weight, verdict, every=0.25, timeout=10.0):
     while True:
         time.sleep(every)
         windows.append(window_of(_post(f"{base}/observations").get(str(version), {})))
-        decision = verdict(windows)
+        try:
+            decision = verdict(list(windows))
+        except BaseException:  # a verdict that raises (or an interrupt) leaves no canary behind
+            _post(f"{base}/rollback")
+            raise
         if decision not in VERDICTS:
             _post(f"{base}/rollback")
             raise ValueError(f"verdict() returned {decision!r}: return one of {VERDICTS} (the canary was rolled back)")
