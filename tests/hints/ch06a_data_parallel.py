@@ -13,6 +13,21 @@ MISTAKES = {
             ("return float(alpha), float(beta)",
              "return float(beta), float(alpha)"),
         ], "return (alpha, beta)"),
+    ("ch06a_data_parallel", "alpha-beta through two points"): (
+        "ch06-alpha-beta", [
+            ("(alpha, beta), *_ = np.linalg.lstsq(rows, np.ones_like(t), rcond=None)",
+             "beta = (t[-1] - t[0]) / (b[-1] - b[0]); alpha = t[0] - beta * b[0]"),
+        ], "fit all the points, not two of them"),
+    ("ch06a_data_parallel", "alpha-beta weighted by 1/t squared"): (
+        "ch06-alpha-beta", [
+            ("np.linalg.lstsq(rows, np.ones_like(t), rcond=None)",
+             "np.linalg.lstsq(rows / t[:, None], 1 / t, rcond=None)"),
+        ], "divide each row (and the right-hand side) by t once"),
+    ("ch06a_data_parallel", "ring without the all-gather phase"): (
+        "ch06-ring", [
+            ("        requests.append(dist.isend(chunks[send], right))\n        dist.recv(chunks[recv], left)\n",
+             "        pass\n"),
+        ], "the all-gather phase is missing"),
     ("ch06a_data_parallel", "ring wrong for ragged sizes"): (
         "ch06-ring", [
             ("chunks = list(t.view(-1).tensor_split(n))",
@@ -60,6 +75,16 @@ MISTAKES = {
             ("    dist.all_gather(qs, q)\n    dist.all_gather(scales, scale)\n",
              "    dist.all_reduce(q)\n    qs, scales = [q] * n, [scale] * n\n"),
         ], "only with that rank's own scale"),
+    ("ch06a_data_parallel", "top-k sum not divided by the world size"): (
+        "ch06-topk", [
+            ("return completed(t.div_(n))",
+             "return completed(t)"),
+        ], "not the average: divide by the world size"),
+    ("ch06a_data_parallel", "top-k by signed value"): (
+        "ch06-topk", [
+            ("idx = g.abs().topk(k).indices",
+             "idx = g.topk(k).indices"),
+        ], "largest magnitude (grad.abs().topk(k))"),
     ("ch06a_data_parallel", "top-k without error feedback"): (
         "ch06-topk", [
             ("    if state[\"error_feedback\"]:\n        g[idx] = 0",
