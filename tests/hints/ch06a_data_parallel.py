@@ -33,6 +33,11 @@ MISTAKES = {
             ("chunks = list(t.view(-1).tensor_split(n))",
              "chunks = list(t.view(-1).split(max(1, t.numel() // n)))[:n]"),
         ], "not a multiple of the world size"),
+    ("ch06a_data_parallel", "ring split with chunk"): (
+        "ch06-ring", [
+            ("chunks = list(t.view(-1).tensor_split(n))",
+             "chunks = list(t.view(-1).chunk(n))"),
+        ], "split with tensor_split"),
     ("ch06a_data_parallel", "ring through dist.all_reduce"): (
         "ch06-ring", [
             ("    rank, n = dist.get_rank(), dist.get_world_size()\n    chunks",
