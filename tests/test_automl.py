@@ -136,6 +136,28 @@ def test_a_final_result_after_its_trial_ended_is_dropped_not_a_crash():
         tuner.inner.receive_trial_result(0, params, 0.9)
 
 
+def test_results_pair_each_trial_with_its_own_parameters_when_a_resume_reuses_parameter_ids():
+    import json
+
+    from nni.experiment.data import TrialJob, TrialMetricData
+
+    def job(trial, start, pid, params):
+        hp = json.dumps({"parameter_id": pid, "parameter_source": "algorithm", "parameters": params, "parameter_index": 0})
+        return TrialJob(trial, "SUCCEEDED", start, 0, endTime=start + 1000, hyperParameters=[hp])
+
+    def final(trial, pid, value):
+        return TrialMetricData(0, trial, pid, "FINAL", 0, json.dumps(json.dumps(value)))  # NNI stores it encoded twice
+
+    jobs = [job("first", 1_000, 1, {"lr": 0.1}), job("swapped", 1_001, 2, {"lr": 0.3}), job("mate", 1_002, 3, {"lr": 0.2}),
+            job("resumed", 5_000, 1, {"lr": 0.9})]  # after the resume at 4_000 the dispatcher hands out id 1 again
+    metrics = {"first": [final("first", 1, 0.5)], "swapped": [final("swapped", 3, 0.6)], "mate": [final("mate", 2, 0.7)],
+               "resumed": [final("resumed", 1, 0.8)]}
+    rows = experiment.trial_rows(jobs, metrics, [0, 4_000])
+    assert [(r["id"], r["parameters"], r["accuracy"]) for r in rows] == [
+        ("first", {"lr": 0.1}, 0.5), ("swapped", {"lr": 0.2}, 0.6), ("mate", {"lr": 0.3}, 0.7), ("resumed", {"lr": 0.9}, 0.8)]
+    assert experiment.trial_rows(jobs, metrics)[0]["parameters"] == {"lr": 0.9}  # without the launch times: the collision
+
+
 def test_an_experiment_runs_on_localhost_its_results_match_the_table_and_nothing_is_left(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     table = tabular.load()

@@ -19,6 +19,7 @@ from pathlib import Path
 import psutil
 
 WORKDIR = Path("nni-experiments")
+LAUNCHES = "aisys-launches.json"  # per experiment: when it was started and resumed (results() tells trials apart by it)
 BROKEN = {"hyperband": "crashes NNI 3.0's dispatcher ('<=' not supported between 'str' and 'int', NNI issue #5263)",
           "bohb": "crashes NNI 3.0's dispatcher (NNI issue #5263, as Hyperband)",
           "gp": "crashes with current SciPy",
@@ -172,6 +173,7 @@ class LocalExperiment:
         preload.write_text(PRELOAD.replace("WORKDIR", json.dumps(str(self.workdir)), 1))
         before = os.environ.get("NODE_OPTIONS")
         os.environ["NODE_OPTIONS"] = f"{before or ''} --require {preload}".strip()
+        launched = int(time.time() * 1000)  # before the manager starts: every trial of this launch starts later
         try:
             if action == "resume":
                 self.exp.load_checkpoint()
@@ -186,6 +188,7 @@ class LocalExperiment:
             else:
                 os.environ["NODE_OPTIONS"] = before
         self.pid = self.exp._proc.pid
+        (self.workdir / self.id / LAUNCHES).write_text(json.dumps(self._launches() + [launched]))
         (self.workdir / "running.json").write_text(json.dumps({"id": self.id, "pid": self.pid, "port": self.port}))
         print(f"NNI experiment {self.id}: web UI at {self.url}")
         return self
@@ -274,21 +277,37 @@ class LocalExperiment:
 
     def results(self):
         """Every trial as a dict: id, status, parameters, final accuracy, intermediate accuracies (NNI's API)."""
-        metrics, jobs = self.exp.get_job_metrics(), self.jobs()
-        # NNI 3.0's trial list can pair concurrently started trials with each other's parameters; the metrics carry
-        # the parameter id the trial itself received, so the parameters are looked up by that id.
-        by_id = {str(hp.parameter_id): hp.parameters for job in jobs for hp in (job.hyperParameters or [])}
-        rows = []
-        for job in sorted(jobs, key=lambda j: j.startTime or 0):
-            reported = metrics.get(job.trialJobId, [])
-            own = [str(m.parameterId) for m in reported if m.parameterId is not None]
-            params = by_id.get(own[0]) if own else (job.hyperParameters[0].parameters if job.hyperParameters else {})
-            curve = [_number(m.data) for m in sorted(reported, key=lambda m: m.sequence) if m.type == "PERIODICAL"]
-            final = [_number(m.data) for m in reported if m.type == "FINAL"]
-            rows.append({"id": job.trialJobId, "status": job.status, "parameters": params,
-                         "accuracy": final[0] if final else None, "curve": curve,
-                         "seconds": ((job.endTime or 0) - (job.startTime or 0)) / 1000 if job.endTime else None})
-        return rows
+        return trial_rows(self.jobs(), self.exp.get_job_metrics(), self._launches())
+
+    def _launches(self):
+        """When the manager was started or resumed (ms since the epoch), oldest first."""
+        path = self.workdir / self.id / LAUNCHES
+        return json.loads(path.read_text()) if path.exists() else []
+
+
+def trial_rows(jobs, metrics, launches=()):
+    """Rows of results(): each trial with the parameters it received, told apart across resumes by launch time.
+
+    NNI 3.0's trial list can pair concurrently started trials with each other's parameters, so a trial's parameters
+    are looked up by the parameter id its metrics carry; and a resumed dispatcher hands out parameter ids from 1
+    again, so the id is looked up only among the trials started after the same start or resume (launch).
+    """
+    def launch(job):
+        return sum(t <= (job.startTime or 0) for t in launches)
+
+    by_id = {(launch(job), str(hp.parameter_id)): hp.parameters for job in jobs for hp in (job.hyperParameters or [])}
+    rows = []
+    for job in sorted(jobs, key=lambda j: j.startTime or 0):
+        reported = metrics.get(job.trialJobId, [])
+        own = [str(m.parameterId) for m in reported if m.parameterId is not None]
+        mine = job.hyperParameters[0].parameters if job.hyperParameters else {}
+        params = by_id.get((launch(job), own[0]), mine) if own else mine
+        curve = [_number(m.data) for m in sorted(reported, key=lambda m: m.sequence) if m.type == "PERIODICAL"]
+        final = [_number(m.data) for m in reported if m.type == "FINAL"]
+        rows.append({"id": job.trialJobId, "status": job.status, "parameters": params,
+                     "accuracy": final[0] if final else None, "curve": curve,
+                     "seconds": ((job.endTime or 0) - (job.startTime or 0)) / 1000 if job.endTime else None})
+    return rows
 
 
 def _number(data):

@@ -22,11 +22,46 @@ MISTAKES = {
     ("ch09a_hpo", "normal drawn as a uniform value"): (
         "ch09-sample", [
             ("config[name] = float(rng.normal(v[0], v[1]))", "config[name] = float(rng.uniform(v[0], v[1]))"),
-        ], "draw rng.normal(mu, sigma), not a uniform value"),
+        ], "centred on mu"),
     ("ch09a_hpo", "normal drawn uniformly within one sigma"): (
         "ch09-sample", [
             ("config[name] = float(rng.normal(v[0], v[1]))", "config[name] = float(rng.uniform(v[0] - v[1], v[0] + v[1]))"),
-        ], "draw rng.normal(mu, sigma), not a uniform value"),
+        ], "not a uniform one"),
+    ("ch09a_hpo", "normal folded to its absolute value"): (
+        "ch09-sample", [
+            ("config[name] = float(rng.normal(v[0], v[1]))", "config[name] = float(abs(rng.normal(v[0], v[1])))"),
+        ], "symmetric about it"),
+    ("ch09a_hpo", "normal with the variance as its scale"): (
+        "ch09-sample", [
+            ("config[name] = float(rng.normal(v[0], v[1]))", "config[name] = float(rng.normal(v[0], v[1] ** 2))"),
+        ], "not the variance"),
+    ("ch09a_hpo", "choice that favours the middle options"): (
+        "ch09-sample", [
+            ("config[name] = v[int(rng.integers(len(v)))]", "config[name] = v[int(round(rng.uniform(0, len(v) - 1)))]"),
+        ], "each must be equally likely"),
+    ("ch09a_hpo", "randint that rounds a uniform value"): (
+        "ch09-sample", [
+            ("config[name] = int(rng.integers(v[0], v[1]))", "config[name] = int(round(rng.uniform(v[0], v[1] - 1)))"),
+        ], "each must be equally likely"),
+    ("ch09a_hpo", "sample that accepts an unknown type"): (
+        "ch09-sample", [
+            ('            raise ValueError(f"{name}: unknown _type {kind!r}")', "            config[name] = None"),
+        ], "must raise ValueError naming the parameter"),
+    ("ch09a_hpo", "quniform not clipped"): (
+        "ch09-sample", [
+            ('config[name] = x if kind == "uniform" else float(min(max(round(x / v[2]) * v[2], v[0]), v[1]))',
+             'config[name] = x if kind == "uniform" else float(round(x / v[2]) * v[2])'),
+        ], "clip to [low, high] after rounding"),
+    ("ch09a_hpo", "quniform rounded down"): (
+        "ch09-sample", [
+            ('config[name] = x if kind == "uniform" else float(min(max(round(x / v[2]) * v[2], v[0]), v[1]))',
+             'config[name] = x if kind == "uniform" else float(min(max(math.floor(x / v[2]) * v[2], v[0]), v[1]))'),
+        ], "round to the nearest multiple of q, not down or up"),
+    ("ch09a_hpo", "qloguniform rounded up"): (
+        "ch09-sample", [
+            ('config[name] = x if kind == "loguniform" else float(min(max(round(x / v[2]) * v[2], v[0]), v[1]))',
+             'config[name] = x if kind == "loguniform" else float(min(max(math.ceil(x / v[2]) * v[2], v[0]), v[1]))'),
+        ], "round to the nearest multiple of q, not down or up"),
     ("ch09a_hpo", "loguniform grid evenly spaced in value"): (
         "ch09-grid", [
             ("np.geomspace(v[0], v[1], points)", "np.linspace(v[0], v[1], points)"),
@@ -91,7 +126,7 @@ MISTAKES = {
     ("ch09a_hpo", "median stop on the last value"): (
         "ch09-median-stop", [
             ("max(curve[:t]) < np.median(", "curve[t - 1] < np.median("),
-        ], "is not below"),
+        ], "compare its best result so far"),
     ("ch09a_hpo", "median stop that counts stopped trials"): (
         "ch09-median-stop", [
             ("        if stop is None:\n            completed.append(curve)\n        stops.append(stop)",
@@ -128,4 +163,12 @@ MISTAKES = {
         "ch09-custom-tuner", [
             ("        self.history.append((dict(parameters), float(score)))\n", "        pass\n"),
         ], "record every result that receive_trial_result gets"),
+    ("ch09a_hpo", "a custom tuner that ignores the trials a resume imports"): (
+        "ch09-custom-tuner", [
+            ('        for trial in data:\n            self.receive_trial_result(None, trial["parameter"], trial["value"])\n', "        pass\n"),
+        ], "replays its finished trials through import_data"),
+    ("ch09a_hpo", "curve fit that takes the best intermediate result as a trial's final"): (
+        "ch09-curve-fit", [
+            ("best = curve[-1] if best is None else max(best, curve[-1])", "best = max(curve) if best is None else max(best, max(curve))"),
+        ], "not its highest intermediate one"),
 }
