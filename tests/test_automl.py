@@ -193,3 +193,15 @@ def test_a_crashed_dispatcher_ends_the_wait_with_an_error_and_stops_everything(t
             pid = exp.pid
             exp.wait(timeout=60, progress=False)
     assert _gone(pid)
+
+
+def test_the_reference_stopping_rules_of_the_checks_stop_what_their_definitions_say():
+    from aisys.automl import assessors
+
+    assert assessors.log_fit([1.0, 1.0 + np.log(2), 1.0 + np.log(3)], 9) == pytest.approx(1.0 + np.log(9))
+    good, flat, late = [0.5, 0.7, 0.8, 0.9], [0.1, 0.1, 0.1, 0.1], [0.1, 0.1, 0.1, 0.95]
+    assert assessors.curve_fit_rule([good, flat, late], 2, 0.02) == [None, 2, 2]  # predicted far below 0.9 from step 2
+    assert assessors.curve_fit_rule([flat, good], 2, 0.02) == [None, None]  # 0.7 rising beats best 0.1
+    assert assessors.median_rule([good, flat, late], 2) == [None, 2, 2]
+    assert assessors.median_rule([good, [0.9, 0.1, 0.1, 0.1]], 2, latest=True) == [None, 2]
+    assert assessors.median_rule([good, [0.9, 0.1, 0.1, 0.1]], 2) == [None, None]  # its best so far, 0.9, stays above
