@@ -166,6 +166,13 @@ template <class F> static void parallel_for(int n, F body) {
 
 def c_function(compute, nest, name):
     """The C++ function (extern "C") that runs a loop nest: zero the output, then the loops around the body."""
+    expressions = [(f"the index of axis '{a}'", e) for a, e in nest.index.items()] + [("a guard", g) for g in nest.guards]
+    for what, expression in expressions:
+        stale = sorted(set(re.findall(r"[A-Za-z_]\w*", expression)) - set(nest.names()))
+        if stale:
+            raise ValueError(f"{what} ({expression}) uses {', '.join(map(repr, stale))}, which is not a loop of the nest "
+                             f"(its loops are {', '.join(nest.names())}): when a split replaces a loop, substitute it in "
+                             "the guards as well as in the index expressions")
     args = ", ".join([f"const float* __restrict__ {b}" for b, _ in compute.inputs] + [f"float* __restrict__ {compute.output[0]}"])
     body = compute.body.format(**{a: f"({e})" for a, e in nest.index.items()})
     if nest.guards:

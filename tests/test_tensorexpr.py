@@ -56,6 +56,13 @@ def test_a_wrong_index_is_seen_as_an_error_and_a_stray_write_is_caught():
         overrun(*inputs)
 
 
+def test_a_name_that_is_not_a_loop_is_refused_before_compiling():
+    stale = split_nest(10, 3)
+    stale.guards = ["(i * 3 + i_i) < 10"]
+    with pytest.raises(ValueError, match="a guard .* uses 'i', which is not a loop of the nest"):
+        build(matmul(10, 8, 8), [stale])
+
+
 def test_accesses_footprints_and_loop_features_follow_the_statement():
     mm = matmul(64, 32, 16)
     assert accesses(mm) == {"C": (("i", "j"), ("j",)), "A": (("i", "k"), ("k",)), "B": (("k", "j"), ("j",))}

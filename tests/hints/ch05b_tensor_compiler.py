@@ -5,6 +5,10 @@ MISTAKES = {
         "ch05b-split", [
             ('    if loop.extent % factor:\n        nest.guards.append(f"{value} < {loop.extent}")\n', ""),
         ], "no guard for its tail"),
+    ("ch05b_tensor_compiler", "split that leaves the old loop in earlier guards"): (
+        "ch05b-split", [
+            ("    nest.guards = [substitute(g, name, value) for g in nest.guards]\n", ""),
+        ], "substitute it in the guards as well"),
     ("ch05b_tensor_compiler", "split with the inner loop outside"): (
         "ch05b-split", [
             ("nest.loops[at:at + 1] = [outer, inner]", "nest.loops[at:at + 1] = [inner, outer]"),
@@ -35,6 +39,17 @@ MISTAKES = {
             ('if loop.annotation in ("vectorize", "parallel") and loop.reduce:',
              'if loop.annotation == "vectorize" and loop.reduce:'),
         ], "a parallel reduction loop"),
+    ("ch05b_tensor_compiler", "split halves that forget they reduce"): (
+        "ch05b-illegal", [
+            ('outer = Loop(f"{name}_o", -(-loop.extent // factor), loop.axis, loop.reduce, None)',
+             'outer = Loop(f"{name}_o", -(-loop.extent // factor), loop.axis)'),
+            ('inner = Loop(f"{name}_i", factor, loop.axis, loop.reduce, None)', 'inner = Loop(f"{name}_i", factor, loop.axis)'),
+        ], "both halves of a split reduction loop are reduction loops"),
+    ("ch05b_tensor_compiler", "unroll refused at extent 64"): (
+        "ch05b-illegal", [
+            ("if loop.annotation == \"unroll\" and loop.extent > UNROLL_LIMIT:",
+             "if loop.annotation == \"unroll\" and loop.extent >= UNROLL_LIMIT:"),
+        ], "is legal but was refused"),
     ("ch05b_tensor_compiler", "an unknown loop that raises ValueError"): (
         "ch05b-illegal", [
             ("    if name not in names:\n        raise ScheduleError(primitive, name, f\"no such loop (the loops are {', '.join(names)})\")\n", ""),
