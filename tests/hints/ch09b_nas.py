@@ -26,6 +26,14 @@ MISTAKES = {
         "ch09b-evolution", [
             ("size=sample_size, replace=False)", "size=sample_size, replace=True)"),
         ], "without replacement"),
+    ("ch09b_nas", "evolution whose parent is the best of the whole population (tournament ignored)"): (
+        "ch09b-evolution", [
+            ("parent = max((alive[i] for i in picks), key=lambda h: h[1])", "parent = max(alive, key=lambda h: h[1])"),
+        ], "not the best of the whole population"),
+    ("ch09b_nas", "evolution that never ages (keeps every trial)"): (
+        "ch09b-evolution", [
+            ("        if len(alive) > population:\n            alive.pop(0)\n", ""),
+        ], "drop the oldest after each child"),
     ("ch09b_nas", "evolution that mutates a random member of the tournament"): (
         "ch09b-evolution", [
             ("parent = max((alive[i] for i in picks), key=lambda h: h[1])", "parent = alive[int(rng.choice(picks))]"),
@@ -34,6 +42,10 @@ MISTAKES = {
         "ch09b-path", [
             ('    width = arch["width"]\n    h = supernet.stem(x, width)', '    width = 16\n    h = supernet.stem(x, width)'),
         ], "pass the path's width"),
+    ("ch09b_nas", "a supernet path whose cells ignore the width"): (
+        "ch09b-path", [
+            ('        h = cell[arch[f"cell{i + 1}"]](h, width)', '        h = cell[arch[f"cell{i + 1}"]](h, 16)'),
+        ], "to every cell too"),
     ("ch09b_nas", "a supernet path that sums every operator (a mixture, not a path)"): (
         "ch09b-path", [
             ('        h = cell[arch[f"cell{i + 1}"]](h, width)', "        h = sum(op(h, width) for op in cell.values())"),
@@ -47,6 +59,10 @@ MISTAKES = {
         "ch09b-spos", [
             ("            opt.step()\n", ""),
         ], "take an optimiser step"),
+    ("ch09b_nas", "SPOS that never zeroes the gradients"): (
+        "ch09b-spos", [
+            ("            opt.zero_grad()\n", ""),
+        ], "zero the gradients"),
     ("ch09b_nas", "Kendall's tau-a, which ignores ties"): (
         "ch09b-kendall", [
             ("    return (concordant - discordant) / math.sqrt((concordant + discordant + ties_a) * (concordant + discordant + ties_b))",
