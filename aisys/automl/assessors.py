@@ -43,3 +43,11 @@ def median_rule(curves, start, latest=False, whole=False):
             completed.append(curve)
         stops.append(stop)
     return stops
+
+
+def median_view(curves, stops, curve, step):
+    """What the median rule compares at `step` for `curve` after the trials `curves` (stopped at `stops`): the trial's
+    best so far, the completed trials' median running average, and how many trials completed."""
+    completed = [c for c, s in zip(curves, stops) if s is None]
+    median = float(np.median([np.mean(c[:step]) for c in completed])) if completed else None
+    return max(curve[:step]), median, len(completed)
