@@ -9,6 +9,11 @@ MISTAKES = {
         "ch05b-split", [
             ("    nest.guards = [substitute(g, name, value) for g in nest.guards]\n", ""),
         ], "substitute it in the guards as well"),
+    ("ch05b_tensor_compiler", "split whose outer extent drops the tail"): (
+        "ch05b-split", [
+            ('outer = Loop(f"{name}_o", -(-loop.extent // factor), loop.axis, loop.reduce, None)',
+             'outer = Loop(f"{name}_o", loop.extent // factor, loop.axis, loop.reduce, None)'),
+        ], "the outer loop's extent is ceil(n / factor)"),
     ("ch05b_tensor_compiler", "split with the inner loop outside"): (
         "ch05b-split", [
             ("nest.loops[at:at + 1] = [outer, inner]", "nest.loops[at:at + 1] = [inner, outer]"),
@@ -63,6 +68,19 @@ MISTAKES = {
             ("            if space.key(config) not in seen:\n                seen.add(space.key(config))\n                todo.append(config)",
              "            seen.add(space.key(config))\n            todo.append(config)"),
         ], "measured twice"),
+    ("ch05b_tensor_compiler", "ridge regression without its ridge"): (
+        "ch05b-tuner", [
+            ("np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ y)", "np.linalg.solve(X.T @ X, X.T @ y)"),
+        ], "add lam times the identity"),
+    ("ch05b_tensor_compiler", "annealing that accepts every neighbour"): (
+        "ch05b-tuner", [
+            ("if predicted >= score or rng.random() < math.exp((predicted - score) / temperature):", "if True:"),
+        ], "which is 0 when T is tiny"),
+    ("ch05b_tensor_compiler", "annealing that never accepts a worse neighbour"): (
+        "ch05b-tuner", [
+            ("if predicted >= score or rng.random() < math.exp((predicted - score) / temperature):",
+             "if predicted >= score:"),
+        ], "close to 1 when T is huge"),
     ("ch05b_tensor_compiler", "guided search measuring the configs predicted worst"): (
         "ch05b-tuner", [
             ("sorted(candidates.items(), key=lambda kv: -kv[1][0])", "sorted(candidates.items(), key=lambda kv: kv[1][0])"),
