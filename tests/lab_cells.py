@@ -41,11 +41,11 @@ class LabKernel:
         return self.run(sources[self.check_cell[check_id]])
 
     def run(self, source):
-        """Run one cell; its stdout and stderr text (errors are allowed, as in a student's notebook)."""
+        """Run one cell; its stdout text, which the grader reads (errors are allowed, as in a student's notebook)."""
         texts = []
 
         def keep(msg):
-            if msg["msg_type"] == "stream":
+            if msg["msg_type"] == "stream" and msg["content"]["name"] == "stdout":
                 texts.append(msg["content"]["text"])
 
         self.client.execute_interactive(source, timeout=self.timeout, output_hook=keep, allow_stdin=False)

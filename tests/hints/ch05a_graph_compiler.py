@@ -170,4 +170,19 @@ MISTAKES = {
             ('lines.append(f"        const float t{k} = {expr};  // {node.name}")',
              'lines.append(f"    }}\\n    for (long i = 0; i < n; ++i) {{\\n        const float t{k} = {expr};")'),
         ], "fusion means ONE kernel"),
+    ("ch05a_graph_compiler", "a graph break kept: the if on a tensor"): (
+        "ch05-graph-breaks", [
+            ("    h = torch.where(h.mean() > 0, torch.relu(h) * 2, torch.sigmoid(h) - 1)\n",
+             "    h = torch.relu(h) * 2 if h.mean() > 0 else torch.sigmoid(h) - 1\n"),
+        ], "Dynamo still breaks your function into 2 graphs"),
+    ("ch05a_graph_compiler", "a graph break kept: a Python float"): (
+        "ch05-graph-breaks", [
+            ("    return torch.tanh(h / h.abs().max()).sum(dim=1)\n    ### END SOLUTION",
+             "    return torch.tanh(h / float(h.abs().max())).sum(dim=1)\n    ### END SOLUTION"),
+        ], "float()/.item() end a graph"),
+    ("ch05a_graph_compiler", "one branch only"): (
+        "ch05-graph-breaks", [
+            ("    h = torch.where(h.mean() > 0, torch.relu(h) * 2, torch.sigmoid(h) - 1)\n",
+             "    h = torch.relu(h) * 2\n"),
+        ], "where mean(x @ w) is negative or zero: keep both branches"),
 }
