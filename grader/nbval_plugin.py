@@ -38,6 +38,15 @@ def await_reply(self, msg_id, timeout=None):
             return
 
 
+def without_stderr(compare):
+    """nbval's output comparison on stdout alone: a warning the student's code prints to stderr changes no verdict."""
+    def compare_outputs(self, test, ref, skip_compare=None):
+        def keep(outputs):
+            return [o for o in outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+        return compare(self, keep(test), keep(ref), skip_compare)
+    return compare_outputs
+
+
 def limit(spec):
     """Cap this process and the kernel it starts (data memory, processes); hide this process from the kernel's /proc."""
     if not spec:
@@ -54,8 +63,10 @@ def limit(spec):
 
 def pytest_configure(config):
     from nbval.kernel import RunningKernel
+    from nbval.plugin import IPyNbCell
 
     RunningKernel.await_reply = await_reply
+    IPyNbCell.compare_outputs = without_stderr(IPyNbCell.compare_outputs)
     fd = os.environ.pop(FD_VARIABLE, None)  # removed before the kernel starts, so it never learns the channel
     limit(os.environ.pop(LIMITS_VARIABLE, ""))
     config._aisys_out = os.fdopen(int(fd), "w", buffering=1) if fd else None

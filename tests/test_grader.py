@@ -55,6 +55,15 @@ def test_solution_scores_full(lab, tmp_path):
     assert (r.score, r.max_score) == (FULL, FULL) and r.errors == []
 
 
+def test_a_warning_on_stderr_changes_no_verdict(lab, tmp_path):
+    nb = solved(lab)
+    i = cell_starting(nb, "def scale")
+    nb.cells[i].source = "import warnings\n" + nb.cells[i].source.replace(
+        "    return x * k", "    warnings.warn('a warning the check does not ask about')\n    return x * k")
+    r = run(lab, nb, tmp_path)
+    assert (r.score, r.max_score) == (FULL, FULL) and r.errors == [], statuses(r)
+
+
 def test_checks_edited_to_pass_or_deleted_change_nothing(lab, tmp_path):
     nb = blank(lab)
     for c in nb.cells:
