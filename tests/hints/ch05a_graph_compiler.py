@@ -185,4 +185,9 @@ MISTAKES = {
             ("    h = torch.where(h.mean() > 0, torch.relu(h) * 2, torch.sigmoid(h) - 1)\n",
              "    h = torch.relu(h) * 2\n"),
         ], "where mean(x @ w) is negative or zero: keep both branches"),
+    ("ch05a_graph_compiler", "a branch chosen per element"): (
+        "ch05-graph-breaks", [
+            ("    h = torch.where(h.mean() > 0, torch.relu(h) * 2, torch.sigmoid(h) - 1)\n",
+             "    h = torch.where(h > 0, torch.relu(h) * 2, torch.sigmoid(h) - 1)\n"),
+        ], "not per element"),
 }
