@@ -192,6 +192,10 @@ MISTAKES.update({
         ], "not the oldest arrival"),
 })
 MISTAKES.update({
+    ("ch08_inference", "a canary that divides before it counts"): (
+        "ch08-canary", [
+            ("if judged(windows[-1]) and crosses(windows[-1]):", "if crosses(windows[-1]) and judged(windows[-1]):"),
+        ], "look at a window's request count before its error rate"),
     ("ch08_inference", "a canary rolled back on a thin window"): (
         "ch08-canary", [
             ("if judged(windows[-1]) and crosses(windows[-1]):", "if windows[-1].requests and crosses(windows[-1]):"),
