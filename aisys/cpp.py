@@ -48,21 +48,25 @@ def first_errors(text, lines=25):
     return "\n".join(kept[:lines] + (["..."] if len(kept) > lines else []))
 
 
-def build(source, name="kernels"):
-    """The ctypes library compiled from source; a source already built is loaded from the cache."""
+def build(source, name="kernels", options=()):
+    """The ctypes library compiled from source, with extra compiler flags in options (say -ffast-math); a source
+    already built with the same flags is loaded from the cache."""
     cxx = compiler()
     if cxx is None:
         raise BuildError(NO_COMPILER)
-    key = hashlib.sha256("\0".join([source, cxx, *flags()]).encode()).hexdigest()[:16]
+    key = hashlib.sha256("\0".join([source, cxx, *flags(), *options]).encode()).hexdigest()[:16]
     lib = cache_dir() / f"{name}-{key}.so"
     if not lib.exists():
         with tempfile.TemporaryDirectory() as tmp:
-            src = Path(tmp) / f"{name}.cpp"
+            src, obj, out = Path(tmp) / f"{name}.cpp", Path(tmp) / f"{name}.o", Path(tmp) / lib.name
             src.write_text(source)
-            out = Path(tmp) / lib.name
-            done = subprocess.run([cxx, *flags(), str(src), "-o", str(out)], capture_output=True, text=True)
-            if done.returncode != 0:
-                raise BuildError(f"{name}.cpp does not compile:\n{first_errors(done.stderr)}")
+            # compile and link apart: linked with -ffast-math, g++ < 13 adds crtfastmath.o, which flushes denormals
+            # to zero in the whole process that loads the library
+            for step in ([cxx, *flags(), *options, "-c", str(src), "-o", str(obj)],
+                         [cxx, *flags(), str(obj), "-o", str(out)]):
+                done = subprocess.run(step, capture_output=True, text=True)
+                if done.returncode != 0:
+                    raise BuildError(f"{name}.cpp does not compile:\n{first_errors(done.stderr)}")
             os.replace(out, lib)  # atomic: a concurrent build never loads half a file
     return ctypes.CDLL(str(lib))
 

@@ -120,3 +120,24 @@ def test_graph_dag_of_a_training_step_counts_its_bytes_and_the_traced_step_gives
     dag = graph_dag(gm, *inputs)
     assert dag["arg0_1"] == (5 * 8 * 4, [])
     assert any(size == 16 * 4 * 4 for size, _ in dag.values())  # the gradient of w2
+
+
+def test_a_fast_math_build_runs_and_leaves_denormals_alone_in_the_process(tmp_path, monkeypatch):
+    import ctypes
+
+    import pytest
+
+    from aisys import cpp
+
+    if cpp.compiler() is None:
+        pytest.skip("no C++ compiler")
+    monkeypatch.setenv("AISYS_CACHE", str(tmp_path))
+    source = ('#include <cmath>\nextern "C" void sines(const float* x, float* y, long n) '
+              "{ for (long i = 0; i < n; ++i) y[i] = std::sin(x[i]); }\n")
+    kernel = cpp.build(source, "sines", options=("-ffast-math",)).sines
+    kernel.argtypes = [ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_float), ctypes.c_long]
+    x = torch.linspace(-3, 3, 1001)
+    y = torch.empty_like(x)
+    kernel(cpp.floats(x), cpp.floats(y), x.numel())
+    assert torch.allclose(y, torch.sin(x), atol=1e-5)
+    assert torch.tensor([1e-40]).mul(1.0).item() > 0  # no crtfastmath.o: denormals still exist
