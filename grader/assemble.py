@@ -88,6 +88,22 @@ def official_check(cell, outputs):
     return c
 
 
+def changed_given_cells(solution, submission, matched):
+    """Report lines for given code cells (no answer in them) whose code differs from the lab's: edited or outdated."""
+    lines = []
+    for i, j in sorted(matched.items()):
+        given, theirs = solution.cells[i], submission.cells[j]
+        if given.cell_type == "code" and not has_solution(given) and given.source.strip() != theirs.source.strip():
+            first = next((line for line in given.source.splitlines() if line.strip()), "")
+            lines.append(f"the given cell starting {first!r} (cell {i} of the lab) differs from the lab's current "
+                         f"version: {OUTDATED}")
+    return lines
+
+
+OUTDATED = ("if you did not edit it, your copy of the lab is outdated: download the lab again and copy your answers "
+            "into it, since a check may fail on the hidden inputs when its helper cells differ")
+
+
 def assemble(solution, submission, reference):
     """The graded notebook and the problems found: student cells (checks removed, timeouts from the solution) plus official checks."""
     official_ids = {c.get("id") for c in solution.cells if check_meta(c) is not None}
@@ -95,6 +111,7 @@ def assemble(solution, submission, reference):
     timeouts = {j: timeout_of(solution.cells[i]) for i, j in matched.items() if timeout_of(solution.cells[i])}
     errors = [f"the answer cell starting {skeleton(c)!r} (cell {i} of the lab) is missing: restore it from the lab notebook"
               for i, c in enumerate(solution.cells) if has_solution(c) and i not in matched]
+    errors += changed_given_cells(solution, submission, matched)
     after = {}  # submission cell index (or -1 for the top) -> official checks that follow it
     anchor = -1
     for i, cell in enumerate(solution.cells):

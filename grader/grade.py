@@ -7,7 +7,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from grader.assemble import assemble, match, recognise
+from grader.assemble import OUTDATED, assemble, match, recognise
 from aisys.protocol import PASS, parse, parse_environment
 from grader.nbval_plugin import KERNEL_DIED
 from grader.notebook import NotebookError, answers, checks, dumps, read, split_answer, student_answer, timeout_of
@@ -90,6 +90,10 @@ def load_solutions(folder):
     return found
 
 
+DIFFERS = ("the check passed in your kernel, but its result on the hidden inputs differs from the reference: a "
+           "wrong answer on other inputs, or a replaced comparison function")
+
+
 def judge(record, cell_timeout):
     """(status, feedback) of a check from its cell's record."""
     if record is None or record["status"] == "not run":
@@ -104,8 +108,7 @@ def judge(record, cell_timeout):
         return "error", "the check cell raised " + "; ".join(record["errors"])
     verdict = parse(record["text"])
     if verdict and verdict[0] == PASS:
-        return "fail", ("the check passed in your kernel, but its result on the hidden inputs differs from the "
-                        "reference: a wrong answer on other inputs, or a replaced comparison function")
+        return "fail", DIFFERS
     if verdict:
         return "fail", verdict[2] or f"{verdict[1]} failed"
     return "fail", "the check printed no verdict"
@@ -167,6 +170,8 @@ def grade(path, lab=None, seed=0, cell_timeout=60, solutions_dir=SOLUTIONS, cach
         report.errors.append(f"grading stopped after {limit:g} s in all")
     for _, cid, points in checks(solution):
         status, feedback = judge(by_check.get(cid), cell_timeout)
+        if feedback == DIFFERS and any(OUTDATED in e for e in errors):
+            feedback += "; or helper cells changed since you downloaded the lab (see the problems listed with your grade)"
         earned = points if status == "pass" else 0
         report.checks.append(CheckResult(cid, earned, points, status, feedback))
         report.score += earned

@@ -159,6 +159,17 @@ def test_missing_answer_cell_is_named(lab, tmp_path):
     assert statuses(r)["fx-softmax"] == "fail" and r.score == 3
 
 
+def test_an_edited_or_outdated_given_cell_is_named_and_explains_a_differing_check(lab, tmp_path):
+    nb = solved(lab)
+    i = cell_starting(nb, "import numpy as np")
+    nb.cells[i].source += "\nhidden_rng = lambda name: torch.Generator().manual_seed(1)  # an old helper"
+    r = run(lab, nb, tmp_path)
+    assert any("'import numpy as np'" in e and "outdated" in e and "download the lab again" in e for e in r.errors)
+    differing = [c for c in r.checks if c.status == "fail"]
+    assert differing and all("differs from the reference" in c.feedback and "since you downloaded" in c.feedback
+                             for c in differing)
+
+
 def test_lab_is_recognised_without_metadata_and_another_lab_is_refused(lab, tmp_path):
     nb = solved(lab)
     del nb.metadata["aisys"]
