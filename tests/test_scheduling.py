@@ -209,6 +209,20 @@ def test_worst_fit_spreads_and_takes_whole_nodes_for_big_jobs():
     assert worst_fit(c, Job("e", 0, 1, 1, cpus=200)) is None
 
 
+def test_best_fit_breaks_ties_by_the_lowest_node_number_whatever_order_nodes_changed_in():
+    c = Cluster(4, 8)
+    for node in (3, 2, 0):  # three nodes reach 4 free GPUs, node 3 first
+        c.take(node, 4)
+    assert c.best_fit(2) == 0 and c.place(2) == {0: 2}
+    assert c.worst_fit(2) == 1
+    c.take(1, 8)
+    assert c.worst_fit(2) == 0  # a tie of 4 free GPUs on nodes 0, 2 and 3
+    for node in (3, 2, 0, 1):  # every node whole again, node 3 first
+        c.give(node, 8 if node == 1 else 4)
+    assert c.place(20) == {0: 8, 1: 8, 2: 4} and c.whole_nodes(2) == [0, 1]
+    assert c.best_fit(1, cpus=65) is None
+
+
 def test_fragmentation_counts_free_gpus_no_waiting_job_can_use():
     result = simulate(jobs_of((0, 10, 3), (0, 10, 3), (0, 1, 2)), Cluster(2, 4), FIFO())
     # for 10 s the 2-GPU job waits while each node has 1 free GPU: 2 unusable GPUs of 8
@@ -327,6 +341,12 @@ def test_cli_generate_then_simulate_a_user_policy(tmp_path):
     (tmp_path / "pol.py").write_text("from aisys.scheduling import FIFO\nclass Mine(FIFO):\n    name = 'mine'\n")
     run = cli("simulate", "--trace", "g.csv", "--nodes", "2", "--gpus-per-node", "8", "--policy", "pol:Mine", cwd=tmp_path)
     assert run.returncode == 0 and "policy: mine" in run.stdout and "num_jobs: 40" in run.stdout
+
+
+def test_the_benchmark_refuses_an_unknown_policy_and_names_the_valid_ones():
+    run = subprocess.run([sys.executable, str(REPO / "benchmarks" / "scheduling.py"), "--policy", "fifo,LAS"],
+                         capture_output=True, text=True, cwd=REPO)
+    assert run.returncode == 2 and "unknown policy 'LAS'; choose from FIFO, SRTF, DRF" in run.stderr, run.stderr
 
 
 def test_metrics_of_a_run_with_unfinished_jobs_are_refused_unless_asked_for():

@@ -1,5 +1,7 @@
 """A cluster of identical nodes with GPUs, CPUs and memory, and what is free on each."""
 
+from bisect import bisect_left, insort
+
 
 class Cluster:
     """Free GPUs, CPUs and memory per node; nodes are also bucketed by free GPUs for fast best-fit placement."""
@@ -13,8 +15,8 @@ class Cluster:
         self.free_gpus = [gpus_per_node] * nodes
         self.free_cpus = [float(self.cpus_per_node)] * nodes
         self.free_mem = [float(self.mem_per_node)] * nodes
-        self.by_free = [dict() for _ in range(gpus_per_node + 1)]  # free GPU count -> {node: None}, in node order
-        self.by_free[gpus_per_node] = dict.fromkeys(range(nodes))
+        self.by_free = [[] for _ in range(gpus_per_node + 1)]  # free GPU count -> its nodes, sorted by node number
+        self.by_free[gpus_per_node] = list(range(nodes))
 
     @property
     def total_gpus(self):
@@ -31,9 +33,10 @@ class Cluster:
         return self.free_gpus[node] >= gpus and self.free_cpus[node] >= cpus - 1e-9 and self.free_mem[node] >= mem - 1e-9
 
     def _move(self, node, before, after):
-        """Re-bucket a node whose free GPU count changed."""
-        del self.by_free[before][node]
-        self.by_free[after][node] = None
+        """Re-bucket a node whose free GPU count changed (buckets stay sorted, so ties go to the lowest number)."""
+        bucket = self.by_free[before]
+        del bucket[bisect_left(bucket, node)]
+        insort(self.by_free[after], node)
 
     def take(self, node, gpus, cpus=0.0, mem=0.0):
         """Mark resources on node as used."""
@@ -53,13 +56,28 @@ class Cluster:
         if gpus:
             self._move(node, before, before + gpus)
 
-    def best_fit(self, gpus, cpus=0.0, mem=0.0):
-        """The node with the fewest free GPUs that still fits the request on its own, or None."""
-        for free in range(gpus, self.gpus_per_node + 1):
+    def first_fit(self, free_counts, gpus, cpus=0.0, mem=0.0, skip=()):
+        """The first node that fits the request on its own, trying nodes with free_counts free GPUs in that order and,
+        within a count, the lowest node number first; None if none fits. Nodes in skip are passed over."""
+        for free in free_counts:
             for node in self.by_free[free]:
-                if self.fits(node, gpus, cpus, mem):
+                if node not in skip and self.fits(node, gpus, cpus, mem):
                     return node
         return None
+
+    def best_fit(self, gpus, cpus=0.0, mem=0.0, skip=()):
+        """The node with the fewest free GPUs that still fits the request on its own (lowest number on a tie), or None."""
+        return self.first_fit(range(gpus, self.gpus_per_node + 1), gpus, cpus, mem, skip)
+
+    def worst_fit(self, gpus, cpus=0.0, mem=0.0):
+        """The node with the most free GPUs that fits the request on its own (lowest number on a tie), or None."""
+        return self.first_fit(range(self.gpus_per_node, gpus - 1, -1), gpus, cpus, mem)
+
+    def whole_nodes(self, count, cpus=0.0, mem=0.0):
+        """The count lowest-numbered nodes with every GPU free and cpus CPUs and mem GB free on each, or None."""
+        g = self.gpus_per_node
+        nodes = [n for n in self.by_free[g] if self.fits(n, g, cpus, mem)][:count]
+        return nodes if len(nodes) == count else None
 
     def place(self, num_gpus, cpus=0.0, mem=0.0):
         """A default placement {node: GPUs}: one node (best fit) when the job fits on a node, else whole free
@@ -70,13 +88,12 @@ class Cluster:
             return None if node is None else {node: num_gpus}
         whole, rest = divmod(num_gpus, g)
         per_gpu_cpu, per_gpu_mem = cpus / num_gpus, mem / num_gpus
-        free_nodes = [n for n in self.by_free[g] if self.fits(n, g, g * per_gpu_cpu, g * per_gpu_mem)][: whole + 1]
-        if len(free_nodes) < whole:
+        nodes = self.whole_nodes(whole, g * per_gpu_cpu, g * per_gpu_mem)
+        if nodes is None:
             return None
-        placement = dict.fromkeys(free_nodes[:whole], g)
+        placement = dict.fromkeys(nodes, g)
         if rest:
-            node = next((n for free in range(rest, g + 1) for n in self.by_free[free]
-                         if n not in placement and self.fits(n, rest, rest * per_gpu_cpu, rest * per_gpu_mem)), None)
+            node = self.best_fit(rest, rest * per_gpu_cpu, rest * per_gpu_mem, skip=placement)
             if node is None:
                 return None
             placement[node] = rest

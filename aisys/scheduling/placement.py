@@ -8,14 +8,9 @@ def worst_fit(cluster, job):
     (each node holding an equal part of its CPUs and memory); None when it cannot be placed now."""
     g, n = cluster.gpus_per_node, job.num_gpus
     if n <= g:
-        best = None
-        for node in range(cluster.nodes):
-            if cluster.fits(node, n, job.cpus, job.mem_gb) and (best is None or cluster.free_gpus[node] > cluster.free_gpus[best]):
-                best = node
-        return None if best is None else {best: n}
+        node = cluster.worst_fit(n, job.cpus, job.mem_gb)
+        return None if node is None else {node: n}
     if n % g:
         return None
-    parts = n // g
-    cpus, mem = job.cpus / parts, job.mem_gb / parts
-    free = [node for node in range(cluster.nodes) if cluster.free_gpus[node] == g and cluster.fits(node, g, cpus, mem)]
-    return dict.fromkeys(free[:parts], g) if len(free) >= parts else None
+    nodes = cluster.whole_nodes(n // g, job.cpus * g / n, job.mem_gb * g / n)
+    return None if nodes is None else dict.fromkeys(nodes, g)
