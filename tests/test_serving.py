@@ -345,3 +345,31 @@ def test_a_scheduler_reaches_the_server_and_one_that_raises_still_serves(tmp_pat
                         for i, name in enumerate(("chat", "bulk"))]
                 assert [r.result().summary()["failed"] for r in runs] == [0, 0]
             assert ("broken scheduler" in server.log_tail()) == isinstance(scheduler, Raises)
+
+
+def test_the_reference_rules_of_the_checks_do_what_the_lab_text_says():
+    from aisys.serving import Job, Window
+    from aisys.serving.rules import canary_rule, continuous_mistake, continuous_rule, edf_pick
+
+    jobs = [Job("bulk", [0.0], 0.25), Job("chat", [0.125], 0.0625), Job("voice", [0.125], 0.0625)]
+    assert edf_pick(jobs) == 1 and edf_pick(jobs, last_on_tie=True) == 2 and edf_pick(jobs, due="sla") == 1
+    assert edf_pick(jobs, due="arrival") == 0 and edf_pick(jobs, latest=True) == 0
+    kw = dict(max_error_rate=0.1, max_p99_ms=50, min_requests=10, healthy_windows=2)
+    good, thin, idle, met = Window(20, 0, 10.0), Window(5, 5, 10.0), Window(0, 0, float("nan")), Window(20, 2, 50.0)
+    assert [canary_rule(w, **kw) for w in ([good], [good, good], [good, thin], [good, idle], [met], [good, met])] == \
+           ["wait", "promote", "wait", "wait", "wait", "promote"]
+    assert canary_rule([thin], **kw, judge_thin=True) == "rollback" and canary_rule([good, idle], **kw, count_thin=True) == "promote"
+    assert canary_rule([met], **kw, at_threshold=True) == "rollback"
+    assert canary_rule([thin, Window(20, 1, 10.0)], **kw) == "wait" and canary_rule([thin, Window(20, 1, 10.0)], **kw, cumulative=True) == "rollback"
+    assert canary_rule([Window(20, 0, 60.0)], **kw) == "rollback" and canary_rule([Window(20, 0, 60.0)], **kw, errors_only=True) == "wait"
+
+    class Request(tuple):
+        arrival, prompt, output = property(lambda r: r[0]), property(lambda r: r[1]), property(lambda r: r[2])
+
+    cost = lambda rows: 1.0 + rows
+    lone = [Request((0.5, 3, 2))]
+    assert continuous_rule(lone, 4, cost) == ([0.5 + 4.0 + 2.0], [1, 1])
+    finish, steps = continuous_rule(lone, 4, cost, late_retire=True)
+    assert steps == [1, 1, 1] and continuous_mistake(lone, 4, cost, finish, steps) == "late_retire"
+    assert continuous_mistake(lone, 4, cost, *continuous_rule(lone, 4, cost, prefill_token=False)) == "prefill_token"
+    assert continuous_mistake(lone, 4, cost, *continuous_rule(lone, 4, cost)) is None

@@ -213,3 +213,30 @@ MISTAKES.update({
             ("w.errors / w.requests > max_error_rate or", "w.errors / w.requests >= max_error_rate or"),
         ], "not when it is met"),
 })
+MISTAKES.update({
+    ("ch08_inference", "continuous batching that retires a request one step late"): (
+        "ch08-continuous-rules", [
+            ("running = [r for r in running if r[1] < requests[r[0]].output]", "running = [r for r in running if r[1] <= requests[r[0]].output]"),
+        ], "retired one step late"),
+    ("ch08_inference", "continuous batching that retires a request one step late, on the stream"): (
+        "ch08-continuous-trace", [
+            ("running = [r for r in running if r[1] < requests[r[0]].output]", "running = [r for r in running if r[1] <= requests[r[0]].output]"),
+        ], "retired one step late"),
+    ("ch08_inference", "EDF that breaks a tie for the later batch"): (
+        "ch08-edf", [
+            ("        return min(range(len(jobs)), key=lambda i: jobs[i].arrivals[0] + jobs[i].sla)\n",
+             "        best = 0\n        for i, job in enumerate(jobs):\n"
+             "            if job.arrivals[0] + job.sla <= jobs[best].arrivals[0] + jobs[best].sla:\n                best = i\n"
+             "        return best\n"),
+        ], "on a tie run the one that comes first in jobs"),
+    ("ch08_inference", "EDF that runs the latest deadline"): (
+        "ch08-edf", [
+            ("return min(range(len(jobs)), key=lambda i: jobs[i].arrivals[0] + jobs[i].sla)",
+             "return max(range(len(jobs)), key=lambda i: jobs[i].arrivals[0] + jobs[i].sla)"),
+        ], "you ran the batch due last"),
+    ("ch08_inference", "a canary judged on its cumulative error rate"): (
+        "ch08-canary", [
+            ("if judged(windows[-1]) and crosses(windows[-1]):",
+             "if judged(windows[-1]) and crosses(Window(sum(w.requests for w in windows), sum(w.errors for w in windows), windows[-1].p99_ms)):"),
+        ], "not the errors of all windows so far"),
+})

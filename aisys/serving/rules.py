@@ -1,0 +1,82 @@
+"""The rules of lab ch08's exercises 4c, 11b and 14 as its checks compute them, with the variants that name a mistake.
+
+The checks call these instead of spelling the rules out in a visible cell (where they would be the answer).
+"""
+
+
+def edf_pick(jobs, due="oldest", last_on_tie=False, latest=False):
+    """The index of the ready batch earliest deadline first runs (due: "oldest" or "newest" request's arrival + SLA,
+    "sla" or "arrival" alone; last_on_tie: the last of equal keys, not the first; latest: the largest key)."""
+    key = {"oldest": lambda j: j.arrivals[0] + j.sla, "newest": lambda j: j.arrivals[-1] + j.sla,
+           "sla": lambda j: j.sla, "arrival": lambda j: j.arrivals[0]}[due]
+    sign = -1 if latest else 1
+    order = sorted(range(len(jobs)), key=lambda i: (sign * key(jobs[i]), -i if last_on_tie else i))
+    return order[0]
+
+
+def edf_tied(jobs):
+    """Whether two or more ready batches share the earliest deadline."""
+    deadlines = [j.arrivals[0] + j.sla for j in jobs]
+    return deadlines.count(min(deadlines)) > 1
+
+
+def canary_rule(windows, max_error_rate, max_p99_ms, min_requests, healthy_windows,
+                judge_thin=False, count_thin=False, errors_only=False, at_threshold=False, cumulative=False):
+    """The verdict after the latest window ("rollback", "promote" or "wait"). Variants: judge_thin rolls back on a
+    window with requests but fewer than min_requests, count_thin lets such windows (crossing nothing) count toward
+    promotion, errors_only ignores p99, at_threshold rolls back at a threshold met, cumulative takes the error rate
+    of all windows so far."""
+    def crosses(w, errors, requests):
+        above = (lambda v, limit: v >= limit) if at_threshold else (lambda v, limit: v > limit)
+        return above(errors / requests, max_error_rate) or (not errors_only and above(w.p99_ms, max_p99_ms))
+
+    def errors_of(k):
+        counted = windows[:k + 1] if cumulative else windows[k:k + 1]
+        return sum(w.errors for w in counted), sum(w.requests for w in counted)
+
+    def bad(k):
+        errors, requests = errors_of(k)
+        return requests > 0 and crosses(windows[k], errors, requests)
+
+    last = len(windows) - 1
+    if (windows[last].requests >= min_requests or judge_thin and windows[last].requests) and bad(last):
+        return "rollback"
+    recent = range(max(0, last + 1 - healthy_windows), last + 1)
+    if len(recent) == healthy_windows and all((windows[k].requests >= min_requests or count_thin) and not bad(k) for k in recent):
+        return "promote"
+    return "wait"
+
+
+def continuous_rule(requests, max_batch, step_seconds, late_retire=False, prefill_token=True):
+    """Each request's finish time and the sequences in each step under iteration-level batching. Variants:
+    late_retire keeps a finished sequence in the batch for one more step; prefill_token=False makes the admitting
+    step yield no token."""
+    finish, steps, t, nxt, waiting, running = [None] * len(requests), [], 0.0, 0, [], {}
+    while nxt < len(requests) or waiting or running:
+        while nxt < len(requests) and requests[nxt].arrival <= t:
+            waiting.append(nxt)
+            nxt += 1
+        if not waiting and not running:
+            t = requests[nxt].arrival
+            continue
+        new = waiting[:max_batch - len(running)]
+        del waiting[:len(new)]
+        t += step_seconds(len(running) + sum(requests[i].prompt for i in new))
+        running.update(dict.fromkeys(new, 0 if prefill_token else -1))
+        steps.append(len(running))
+        for i in list(running):
+            running[i] += 1
+            if running[i] == requests[i].output:
+                finish[i] = t
+            if running[i] >= requests[i].output + late_retire:
+                del running[i]
+    return finish, steps
+
+
+def continuous_mistake(requests, max_batch, step_seconds, finish, steps):
+    """The variant of continuous_rule that gives these finish times and steps ("late_retire", "prefill_token"), or None."""
+    for variant in ({"late_retire": True}, {"prefill_token": False}):
+        want_finish, want_steps = continuous_rule(requests, max_batch, step_seconds, **variant)
+        if list(steps) == want_steps and all(f is not None and abs(f - w) < 1e-9 for f, w in zip(finish, want_finish)):
+            return next(iter(variant))
+    return None
