@@ -63,6 +63,24 @@ MISTAKES = {
         "ch05b-illegal", [
             ('split(nest, x, fx, tail, "tile")', "split(nest, x, fx, tail)"),
         ], "name the primitive of the step"),
+    ("ch05b_tensor_compiler", "annotation rules checked when the step is applied, not after all steps"): (
+        "ch05b-illegal", [
+            ("            nest.loops[find(nest, args[0], primitive)].annotation = primitive\n",
+             "            at = find(nest, args[0], primitive)\n"
+             "            loop, last = nest.loops[at], len(nest.loops) - 1\n"
+             "            loop.annotation = primitive\n"
+             "            if ((primitive != 'unroll' and loop.reduce) or (primitive == 'vectorize' and at != last)\n"
+             "                    or (primitive == 'parallel' and at != 0) or (primitive == 'unroll' and loop.extent > 64)):\n"
+             "                raise ScheduleError(primitive, loop.name, 'illegal here')\n"),
+            ("    for at, loop in enumerate(nest.loops):\n", "    for at, loop in enumerate([]):\n"),
+        ], "then moved outward by a later reorder"),
+    ("ch05b_tensor_compiler", "random search at a fixed stride from a random start"): (
+        "ch05b-random", [
+            ("            config = space.sample(rng)\n            if space.key(config) not in seen:",
+             "            config = space.configs()[(len(seen) * 43 + start) % len(space)]\n"
+             "            if space.key(config) not in seen:"),
+            ("    seen, history = set(), []\n", "    seen, history = set(), []\n    start = int(rng.integers(len(space)))\n"),
+        ], "not at a fixed stride"),
     ("ch05b_tensor_compiler", "random search that draws a config twice"): (
         "ch05b-random", [
             ("            if space.key(config) not in seen:\n                seen.add(space.key(config))\n                todo.append(config)",
@@ -81,6 +99,26 @@ MISTAKES = {
             ("if predicted >= score or rng.random() < math.exp((predicted - score) / temperature):",
              "if predicted >= score:"),
         ], "close to 1 when T is huge"),
+    ("ch05b_tensor_compiler", "cost model fitted to GFLOP/s"): (
+        "ch05b-tuner", [
+            ("ranks = np.argsort(np.argsort([s for _, s in history])) / len(history)",
+             "ranks = np.array([s for _, s in history])"),
+        ], "not to their ranks"),
+    ("ch05b_tensor_compiler", "cost model fitted to log GFLOP/s"): (
+        "ch05b-tuner", [
+            ("ranks = np.argsort(np.argsort([s for _, s in history])) / len(history)",
+             "ranks = np.log([s for _, s in history])"),
+        ], "the scores themselves (or their log)"),
+    ("ch05b_tensor_compiler", "ranks taken with one argsort"): (
+        "ch05b-tuner", [
+            ("ranks = np.argsort(np.argsort([s for _, s in history])) / len(history)",
+             "ranks = np.argsort([s for _, s in history]) / len(history)"),
+        ], "do not rise with the scores"),
+    ("ch05b_tensor_compiler", "guided search that fits its model once"): (
+        "ch05b-tuner", [
+            ("        w = fit_ridge(np.array([space.features(c) for c, _ in history]), ranks)",
+             "        w = w if len(history) > batch else fit_ridge(np.array([space.features(c) for c, _ in history]), ranks)"),
+        ], "refit it after every batch"),
     ("ch05b_tensor_compiler", "guided search measuring the configs predicted worst"): (
         "ch05b-tuner", [
             ("sorted(candidates.items(), key=lambda kv: -kv[1][0])", "sorted(candidates.items(), key=lambda kv: kv[1][0])"),
@@ -93,4 +131,8 @@ MISTAKES = {
         "ch05b-tuner", [
             ("        predict = lambda c: float(space.features(c) @ w)", "        predict = lambda c: float(rng.random())"),
         ], "does no better than random"),
+    ("ch05b_tensor_compiler", "guided search whose batch only walks near the best measured"): (
+        "ch05b-tuner", [
+            ("        predict = lambda c: float(space.features(c) @ w)", "        predict = lambda c: 0.0"),
+        ], "let the model choose the batch"),
 }
