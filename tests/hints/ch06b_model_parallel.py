@@ -10,7 +10,12 @@ MISTAKES = {
         "ch06-ps", [
             ("                dist.send(params, w)\n                gaps",
              "                dist.send(params, src)\n                gaps"),
-        ], "deadlocked"),
+        ], "a second time before that worker pushed another gradient"),
+    ("ch06b_model_parallel", "server whose bound is strict (never releases under BSP)"): (
+        "ch06-ps", [
+            ("if clock[w] - slowest <= staleness:",
+             "if clock[w] - slowest < staleness:"),
+        ], "waited for parameters that were never sent"),
     ("ch06b_model_parallel", "1F1B without warm-up"): (
         "ch06-schedules", [
             ("    warmup = min(p - rank - 1, m)\n",
@@ -26,11 +31,28 @@ MISTAKES = {
             ("dist.recv(x, rank - 1)",
              "dist.recv(x, (rank + 1) % world_size)"),
         ], "the pipeline deadlocked"),
+    ("ch06b_model_parallel", "1F1B with blocking sends"): (
+        "ch06-1f1b", [
+            ("                sends.append((dist.isend(payload, rank + 1), payload))\n",
+             "                dist.send(payload, rank + 1)\n"),
+            ("                sends.append((dist.isend(x.grad, rank - 1), x.grad))\n",
+             "                dist.send(x.grad, rank - 1)\n"),
+        ], "a blocking dist.send returns only once the receiver has posted"),
     ("ch06b_model_parallel", "f without the backward all-reduce"): (
         "ch06-megatron-fg", [
             ("        grad = grad.clone()\n        dist.all_reduce(grad)\n        return grad",
              "        return grad"),
         ], "its backward all-reduces"),
+    ("ch06b_model_parallel", "g that all-reduces its input in place"): (
+        "ch06-megatron-fg", [
+            ("        x = x.clone()\n        dist.all_reduce(x)\n        return x",
+             "        dist.all_reduce(x)\n        return x"),
+        ], "g (ReduceFromParallel) changed its input"),
+    ("ch06b_model_parallel", "f whose backward all-reduces the handed gradient in place"): (
+        "ch06-megatron-fg", [
+            ("        grad = grad.clone()\n        dist.all_reduce(grad)\n        return grad",
+             "        dist.all_reduce(grad)\n        return grad"),
+        ], "f's backward changed the gradient tensor it was handed"),
     ("ch06b_model_parallel", "tensor parallel without the backward all-reduce"): (
         "ch06-tensor-parallel", [
             ("        grad = grad.clone()\n        dist.all_reduce(grad)\n        return grad",
