@@ -472,9 +472,9 @@ def order_peak(dag, order):
     return max(live_bytes(order_lifetimes(dag, order)))
 
 
-def min_peak_order(dag):
-    """(an order with the lowest peak live bytes, that peak), by exhaustive search over the sets of nodes already run
-    (memoised: fast on graphs whose parallel branches are few and short)."""
+def min_peak(dag):
+    """The lowest peak live bytes of any topological order of the DAG (the order itself is not returned), by exhaustive
+    search over the sets of nodes already run (memoised: fast on graphs whose parallel branches are few and short)."""
     import functools
 
     users, names = _users(dag), list(dag)
@@ -482,19 +482,12 @@ def min_peak_order(dag):
     @functools.lru_cache(maxsize=None)
     def best(done):
         if len(done) == len(names):
-            return 0, ()
+            return 0
         live = sum(dag[v][0] for v in done if not users[v] or not users[v] <= done)
-        result = None
-        for v in names:
-            if v not in done and all(a in done for a in dag[v][1]):
-                peak, rest = best(done | {v})
-                peak = max(peak, live + dag[v][0])
-                if result is None or peak < result[0]:
-                    result = (peak, (v,) + rest)
-        return result
+        return min(max(best(done | {v}), live + dag[v][0])
+                   for v in names if v not in done and all(a in done for a in dag[v][1]))
 
-    peak, order = best(frozenset())
-    return list(order), peak
+    return best(frozenset())
 
 
 def fanout_graph(rng, branches=(3, 6), depth=(2, 4)):

@@ -108,8 +108,11 @@ def simulate(schedule, plan):
                 held.append((size, name))
         if resident > schedule.memory:
             biggest = ", ".join(name for _, name in sorted(held, reverse=True)[:4])
+            leaving = [name for _, name in held if any(s.out_after < i < s.back_at for s in by_tensor.get(name, []))]
+            late = (f"; {', '.join(leaving[:4])} still on the link out (a swap frees its bytes only once its copy lands: "
+                    "swap out earlier, or fewer tensors before it)") if leaving else ""
             raise SwapError(f"step {i} needs {resident} bytes on a device of {schedule.memory} (largest resident: "
-                            f"{biggest}): swap more out before step {i}, or bring tensors back later", step=i)
+                            f"{biggest}): swap more out before step {i}, or bring tensors back later{late}", step=i)
         run.start.append(start)
         run.stall.append(start - now)
         run.resident.append(resident)
@@ -118,10 +121,40 @@ def simulate(schedule, plan):
     return run
 
 
-def training_schedule(rng, layers=8, memory_fraction=0.6, copy_fraction=0.5):
+def resident_floor(schedule):
+    """Bytes that no plan can move off the device at each step: a tensor is away only inside its longest unread gap,
+    from when its copy out lands (copies issued as early as possible, queued on the link in that order) to when its
+    copy back must start to land by the read after the gap (queued in reverse)."""
+    start = [0.0]
+    for t in schedule.times:
+        start.append(start[-1] + t)
+    gaps = []
+    for name, (size, made, uses) in schedule.tensors.items():
+        reads = [made, *sorted(uses)]
+        first, last = max(zip(reads, reads[1:]), key=lambda ab: ab[1] - ab[0])
+        if last - first > 1:
+            gaps.append((first, last, size, name))
+    landed, link = {}, 0.0
+    for first, _, size, name in sorted(gaps):
+        link = max(link, start[first + 1]) + size / schedule.bandwidth
+        landed[name] = link
+    latest, link = {}, float("inf")
+    for _, last, size, name in sorted(gaps, key=lambda g: -g[1]):
+        link = min(link, start[last]) - size / schedule.bandwidth
+        latest[name] = link
+    floor = schedule.resident_without_swaps()
+    for i in range(len(schedule.times)):
+        floor[i] -= sum(size for first, last, size, name in gaps
+                        if first < i < last and landed[name] <= start[i] and latest[name] >= start[i + 1])
+    return floor
+
+
+def training_schedule(rng, layers=8, memory_fraction=0.6, copy_fraction=1.25, slack=0.5):
     """A forward/backward schedule of a chain: forward step i makes activation a{i}, read by step i + 1 and by the
-    backward step of layer i; backward steps make gradients read by the next step. The device holds memory_fraction
-    of the peak without swapping; copying all activations once takes copy_fraction of the forward time."""
+    backward step of layer i; backward steps make gradients read by the next step. Copying all activations once takes
+    copy_fraction of the forward time (so a plan that swaps every activation cannot hide its copies); the device holds
+    memory_fraction of the peak without swapping, or more where the copies cannot free that much in time: the bytes
+    no plan can move (resident_floor) plus `slack` of the rest, always under the peak."""
     import torch
 
     n = 2 * layers
@@ -132,10 +165,8 @@ def training_schedule(rng, layers=8, memory_fraction=0.6, copy_fraction=0.5):
         tensors[f"a{i}"] = (size, i, [i + 1, n - 1 - i] if i + 1 < layers else [n - 1 - i])
     for j in range(layers, n - 1):
         tensors[f"g{j}"] = (2 ** 20, j, [j + 1])
-    schedule = Schedule(times, tensors, 0, 1.0)
-    busy = [sum(b for b, made, uses in tensors.values() if made <= i <= max(uses) and
-                any(abs(k - i) <= 2 for k in [made, *uses])) for i in range(n)]  # what no plan can move out in time
-    schedule.memory = max(int(max(schedule.resident_without_swaps()) * memory_fraction), max(busy))
     activation_bytes = sum(tensors[f"a{i}"][0] for i in range(layers))
-    schedule.bandwidth = activation_bytes / (copy_fraction * sum(times[:layers]))
+    schedule = Schedule(times, tensors, 0, activation_bytes / (copy_fraction * sum(times[:layers])))
+    peak, floor = max(schedule.resident_without_swaps()), max(resident_floor(schedule))
+    schedule.memory = int(min(peak - 2 ** 20, max(peak * memory_fraction, floor + slack * (peak - floor))))
     return schedule

@@ -90,10 +90,10 @@ def test_order_lifetimes_refuses_an_order_that_runs_a_node_before_its_input():
         order_lifetimes(dag, ["x", "a"])
 
 
-def test_min_peak_order_equals_the_best_of_every_topological_order_on_small_fanouts():
+def test_min_peak_equals_the_best_of_every_topological_order_on_small_fanouts():
     import itertools
 
-    from aisys.compiler import fanout_graph, min_peak_order, order_peak
+    from aisys.compiler import fanout_graph, min_peak, order_peak
 
     for seed in range(4):
         dag = fanout_graph(torch.Generator().manual_seed(seed), branches=(2, 4), depth=(1, 3))
@@ -104,9 +104,7 @@ def test_min_peak_order_equals_the_best_of_every_topological_order_on_small_fano
             pos = {v: i for i, v in enumerate(order)}
             if all(pos[a] < pos[v] for v in dag for a in dag[v][1]):
                 peaks.append(order_peak(dag, order))
-        order, peak = min_peak_order(dag)
-        assert peak == min(peaks) == order_peak(dag, order)
-        assert order_peak(dag, list(dag)) >= peak
+        assert min_peak(dag) == min(peaks) <= order_peak(dag, list(dag))
 
 
 def test_graph_dag_of_a_training_step_counts_its_bytes_and_the_traced_step_gives_autograds_gradients():

@@ -49,3 +49,35 @@ def test_training_schedules_overflow_without_swapping_and_are_reproducible():
     assert max(a.resident_without_swaps()) > a.memory
     with pytest.raises(SwapError):
         simulate(a, [])
+
+
+def test_an_overflow_names_the_tensors_whose_copy_out_has_not_landed():
+    slow = small()
+    slow.bandwidth = MIB / 2
+    with pytest.raises(SwapError, match="a still on the link out"):
+        simulate(slow, [Swap("a", 0, 3)])
+
+
+def test_the_floor_is_what_the_best_timed_copies_leave_and_the_device_sits_between_it_and_the_peak():
+    from aisys.swapping import resident_floor
+
+    s = small()  # a's copy out lands 1 s after step 0, its copy back must start 1 s before step 3: away at no step
+    assert resident_floor(s) == s.resident_without_swaps()
+    s = Schedule([1.0] * 6, {"a": (2 * MIB, 0, [5])}, 2 * MIB, 8 * MIB)  # copies of a take 0.25 s
+    assert resident_floor(s) == [2 * MIB, 2 * MIB, 0, 0, 2 * MIB, 2 * MIB]  # out by step 2, back issued at step 4
+    for seed in range(10):
+        t = training_schedule(torch.Generator().manual_seed(seed))
+        peak = max(t.resident_without_swaps())
+        assert max(resident_floor(t)) <= t.memory < peak
+
+
+def test_swapping_every_activation_a_step_or_two_before_its_reader_stalls_on_the_slow_link():
+    for seed in range(10):
+        t = training_schedule(torch.Generator().manual_seed(seed), layers=10)
+        for early in (1, 2):
+            plan = [Swap(a, uses[0], uses[-1] - early) for a, (_, _, uses) in t.tensors.items() if len(uses) > 1]
+            try:
+                stalled = simulate(t, plan).total_stall > 0.1 * sum(t.times)
+            except SwapError:
+                stalled = True
+            assert stalled

@@ -115,7 +115,12 @@ MISTAKES = {
     return order
     frontier = {frozenset(): (0, [])}
     for _ in range(len(dag)):"""),
-        ], "myopic"),
+        ], "finish one branch before starting another"),
+    ("ch05a_graph_compiler", "the given order, branches side by side"): (
+        "ch05-order", [
+            ("    users = {v: set() for v in dag}\n    for v, (_, ins) in dag.items():\n        for a in ins:\n            users[a].add(v)\n    frontier",
+             "    return list(dag)\n    frontier"),
+        ], "finish one branch before starting another"),
     ("ch05a_graph_compiler", "an order by size that ignores the edges"): (
         "ch05-order", [
             ("    users = {v: set() for v in dag}\n    for v, (_, ins) in dag.items():\n        for a in ins:\n            users[a].add(v)\n    frontier",
@@ -133,6 +138,14 @@ MISTAKES = {
         "ch05-sqrt-checkpoints", [
             ("return list(range(0, n, math.ceil(math.sqrt(n))))", "return list(range(0, n, math.ceil(n / 2)))"),
         ], "a checkpoint every ceil(sqrt(n))"),
+    ("ch05a_graph_compiler", "sqrt checkpoints with sqrt(n) rounded down"): (
+        "ch05-sqrt-checkpoints", [
+            ("return list(range(0, n, math.ceil(math.sqrt(n))))", "return list(range(0, n, math.isqrt(n)))"),
+        ], "round sqrt(n) up"),
+    ("ch05a_graph_compiler", "sqrt checkpoints with k activations between two checkpoints"): (
+        "ch05-sqrt-checkpoints", [
+            ("return list(range(0, n, math.ceil(math.sqrt(n))))", "return list(range(0, n, math.ceil(math.sqrt(n)) + 1))"),
+        ], "not k + 1"),
     ("ch05a_graph_compiler", "checkpoint DP that forgets the bytes kept so far"): (
         "ch05-checkpoint-dp", [
             ("if kept_bytes + size_sum[j] - size_sum[i + 1] > budget:", "if size_sum[j] - size_sum[i + 1] > budget:"),
@@ -144,8 +157,15 @@ MISTAKES = {
         ], "keep the cheapest"),
     ("ch05a_graph_compiler", "swaps brought back only when read"): (
         "ch05-swap-plan", [
-            ("        back, ahead = use, 0.0\n        while back - 1 > max(out + 1, k) and", "        back, ahead = use, 0.0\n        while False and"),
+            ("while back - 1 > max(out + 1, k) and", "while False and"),
+            ("if run.stall[step] <= 0 or not waiting:", "if True:"),
         ], "early enough"),
+    ("ch05a_graph_compiler", "every activation swapped, each back a step before its reader"): (
+        "ch05-swap-plan", [
+            ("    plan = {}\n    for _ in range(8 * len(schedule.tensors)):",
+             "    return [Swap(a, uses[0], uses[-1] - 1) for a, (_, _, uses) in schedule.tensors.items() if len(uses) > 1]\n"
+             "    plan = {}\n    for _ in range(8 * len(schedule.tensors)):"),
+        ], "swap only what the device needs"),
     ("ch05a_graph_compiler", "swaps out before the last forward reader"): (
         "ch05-swap-plan", [
             ("options.append((after[0] - before[-1], size, name, before[-1], after[0]))",
