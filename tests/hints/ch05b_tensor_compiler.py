@@ -14,6 +14,10 @@ MISTAKES = {
             ('outer = Loop(f"{name}_o", -(-loop.extent // factor), loop.axis, loop.reduce, None)',
              'outer = Loop(f"{name}_o", loop.extent // factor, loop.axis, loop.reduce, None)'),
         ], "the outer loop's extent is ceil(n / factor)"),
+    ("ch05b_tensor_compiler", "split index without parentheses"): (
+        "ch05b-split", [
+            ('value = f"({name}_o * {factor} + {name}_i)"', 'value = f"{name}_o * {factor} + {name}_i"'),
+        ], "in parentheses"),
     ("ch05b_tensor_compiler", "split with the inner loop outside"): (
         "ch05b-split", [
             ("nest.loops[at:at + 1] = [outer, inner]", "nest.loops[at:at + 1] = [inner, outer]"),
@@ -39,6 +43,15 @@ MISTAKES = {
         "ch05b-illegal", [
             ("if loop.extent % factor and not tail:", "if factor > loop.extent:"),
         ], "does not divide"),
+    ("ch05b_tensor_compiler", "a tile that ignores its tail"): (
+        "ch05b-illegal", [
+            ('split(nest, x, fx, tail, "tile")\n            split(nest, y, fy, tail, "tile")',
+             'split(nest, x, fx, False, "tile")\n            split(nest, y, fy, False, "tile")'),
+        ], "tail=True guards both splits of a tile"),
+    ("ch05b_tensor_compiler", "a tile that checks only its first split"): (
+        "ch05b-illegal", [
+            ('split(nest, y, fy, tail, "tile")', 'split(nest, y, fy, True, "tile")'),
+        ], "its second split does not divide"),
     ("ch05b_tensor_compiler", "a parallel reduction loop allowed"): (
         "ch05b-illegal", [
             ('if loop.annotation in ("vectorize", "parallel") and loop.reduce:',
@@ -94,6 +107,11 @@ MISTAKES = {
         "ch05b-tuner", [
             ("if predicted >= score or rng.random() < math.exp((predicted - score) / temperature):", "if True:"),
         ], "which is 0 when T is tiny"),
+    ("ch05b_tensor_compiler", "annealing that records rejected proposals"): (
+        "ch05b-tuner", [
+            ("        predicted = predict(candidate)\n", "        predicted = predict(candidate)\n"
+             "        visited[space.key(candidate)] = (predicted, candidate)\n"),
+        ], "a rejected proposal is not visited"),
     ("ch05b_tensor_compiler", "annealing that never accepts a worse neighbour"): (
         "ch05b-tuner", [
             ("if predicted >= score or rng.random() < math.exp((predicted - score) / temperature):",
