@@ -135,9 +135,9 @@ def default_notebook():
 
 
 def markdown_html(text):
-    """A student's markdown as readable HTML: paragraphs escaped, line breaks kept."""
-    paras = [p.strip() for p in text.split("\n\n") if p.strip()]
-    return "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in paras)
+    """A student's markdown rendered as HTML (emphasis, code, lists, tables), any raw HTML in it escaped."""
+    import mistune
+    return mistune.create_markdown(escape=True, plugins=["table", "strikethrough"])(text)
 
 
 def render(title, env, tables, missing, figures, written, notebook):

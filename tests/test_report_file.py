@@ -30,13 +30,15 @@ def run_lab(tmp_path, answer):
 
 
 def test_the_report_holds_tables_plots_and_answers_and_names_what_is_missing(tmp_path):
-    said, page = run_lab(tmp_path, "Per-step overhead is paid once per batch.")
+    said, page = run_lab(tmp_path, "Per-step **overhead** is paid once per `batch`.\n\n- one\n- <script>x</script>")
     assert "missing: name 'never_made' is not defined: run the section that makes it first" in said
     assert "missing: an exercise it needs is not answered yet" in said
     assert "report written to report.html: 1 tables, 1 plots, 1/1 written answers (as last saved)" in said
     assert "<b>Environment</b>" in page and "<b>Throughput</b>" in page and "250" in page
     assert re.search(r"<img src='data:image/png;base64,[A-Za-z0-9+/=]{200,}' alt='Loss against steps'>", page)
-    assert "Why does batch 32 win?" in page and "Per-step overhead is paid once per batch." in page
+    assert "<strong>Q1.</strong> Why does batch 32 win?" in page
+    assert "Per-step <strong>overhead</strong> is paid once per <code>batch</code>." in page  # markdown rendered
+    assert "<li>one</li>" in page and "<script>" not in page and "&lt;script&gt;" in page  # raw HTML escaped
     assert "Fixed costs per step" not in page  # the model answer never reaches a student's report
 
 
