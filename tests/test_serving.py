@@ -373,3 +373,16 @@ def test_the_reference_rules_of_the_checks_do_what_the_lab_text_says():
     assert steps == [1, 1, 1] and continuous_mistake(lone, 4, cost, finish, steps) == "late_retire"
     assert continuous_mistake(lone, 4, cost, *continuous_rule(lone, 4, cost, prefill_token=False)) == "prefill_token"
     assert continuous_mistake(lone, 4, cost, *continuous_rule(lone, 4, cost)) is None
+
+
+def test_the_reference_rules_of_the_batching_and_packing_checks():
+    from aisys.serving.rules import aimd_size, fewest_devices, greedy_packing, largest_batch, nearest_rank
+
+    assert nearest_rank([3.0, 1.0, 2.0], 50) == 2.0 and nearest_rank([3.0, 1.0, 2.0], 100) == 3.0
+    profile = {1: 0.001, 2: 0.0012, 4: 0.0016, 8: 0.0024}
+    assert largest_batch(profile, 1000, 0.01) == (4, 0.003) and largest_batch(profile, 100, 0.001) is None
+    assert aimd_size(8, 0.02, 0.01, 2, 0.5) == 4 and aimd_size(1, 0.02, 0.01, 2, 0.5) == 1 and aimd_size(8, 0.005, 0.01, 2, 0.5) == 10
+    sizes = [0.5, 0.7, 0.5, 0.3]
+    assert greedy_packing(sizes, [1, 0, 2, 3], 1.0) == [[1, 3], [0, 2]]
+    assert greedy_packing([0.6, 0.5, 0.3], [0, 1, 2], 1.0, best=True) == [[0, 2], [1]]
+    assert fewest_devices([0.4, 0.4, 0.3, 0.3, 0.3, 0.3], 1.0) == 2 and fewest_devices([0.6, 0.6], 1.0) == 2

@@ -1,7 +1,64 @@
-"""The rules of lab ch08's exercises 4c, 11b and 14 as its checks compute them, with the variants that name a mistake.
+"""The rules of lab ch08's exercises as its checks compute them, with the variants that name a student's mistake.
 
 The checks call these instead of spelling the rules out in a visible cell (where they would be the answer).
 """
+
+import math
+
+import numpy as np
+
+
+def nearest_rank(samples, q):
+    """The nearest-rank q-th percentile of samples (NumPy's inverted CDF)."""
+    return float(np.percentile(samples, q, method="inverted_cdf"))
+
+
+def largest_batch(profile, rate, sla):
+    """(B, max_delay) for the largest B of profile {n: seconds} that keeps up at rate and meets sla with the batch ahead, or None."""
+    fits = [(n, (n - 1) / rate) for n, s in sorted(profile.items()) if (n - 1) / rate + 2 * s <= sla and s <= n / rate]
+    return fits[-1] if fits else None
+
+
+def aimd_size(size, seconds, slo, step, factor):
+    """The batch size after a batch that took `seconds`: int(size * factor) (at least 1) above slo, else size + step."""
+    return max(1, int(size * factor)) if seconds > slo else size + step
+
+
+def greedy_packing(sizes, order, capacity, best=False):
+    """Devices (lists of model indices) of first fit (best=False) or best fit (best=True) with the models taken in `order`."""
+    bins, room = [], []
+    for i in order:
+        fits = [b for b, free in enumerate(room) if sizes[i] <= free + 1e-12]
+        if fits:
+            b = min(fits, key=lambda b: (room[b], b)) if best else fits[0]
+            bins[b].append(i)
+            room[b] -= sizes[i]
+        else:
+            bins.append([i])
+            room.append(capacity - sizes[i])
+    return bins
+
+
+def fewest_devices(sizes, capacity):
+    """The fewest devices that hold models of these sizes, by trying every assignment (small instances)."""
+    ordered = sorted(sizes, reverse=True)
+
+    def fits(i, room):
+        if i == len(ordered):
+            return True
+        for b in range(len(room)):
+            if ordered[i] <= room[b] + 1e-12 and room[b] not in room[:b]:
+                room[b] -= ordered[i]
+                if fits(i + 1, room):
+                    return True
+                room[b] += ordered[i]
+        return False
+
+    upper = len(greedy_packing(sizes, sorted(range(len(sizes)), key=lambda i: -sizes[i]), capacity))
+    for k in range(math.ceil(sum(sizes) / capacity - 1e-9), upper):
+        if fits(0, [capacity] * k):
+            return k
+    return upper
 
 
 def edf_pick(jobs, due="oldest", last_on_tie=False, latest=False):
