@@ -421,6 +421,33 @@ def plot_arena(tensors, offsets, ax=None, title="Memory plan"):
     return ax
 
 
+class LiveBytes(fx.Interpreter):
+    """Runs a graph and records in .live the bytes of the values the interpreter holds at each step (its own frees)."""
+
+    def run(self, *args):
+        self.live, self.params = [], set()
+        return super().run(*args)
+
+    def run_node(self, n):
+        result = super().run_node(n)
+        if n.op == "get_attr":
+            self.params.add(n)
+        held = [v for k, v in self.env.items() if k not in self.params and isinstance(v, torch.Tensor)]
+        if n.op not in ("get_attr", "output") and isinstance(result, torch.Tensor):
+            held.append(result)
+        self.live.append(sum(v.numel() * v.element_size() for v in held))
+        return result
+
+
+def interpreter_lifetimes(gm):
+    """{name: (first step, last step, bytes)} of a graph ShapeProp has run on, from torch.fx.Interpreter's last uses."""
+    last = {n: user for user, ns in fx.Interpreter(gm).user_to_last_uses.items() for n in ns}
+    step = {n: i for i, n in enumerate(gm.graph.nodes)}
+    sizes = {n: n.meta["tensor_meta"].shape.numel() * n.meta["tensor_meta"].dtype.itemsize for n in gm.graph.nodes
+             if n.op in ("placeholder", "call_function", "call_method", "call_module")}
+    return {n.name: (step[n], step[last.get(n, n)], size) for n, size in sizes.items()}
+
+
 def graph_dag(gm, *inputs):
     """{name: (bytes, [names of the tensors it reads])} for the placeholders and operators of an fx graph, in its order;
     parameters (get_attr) are left out, and a node that returns several tensors counts their bytes together."""

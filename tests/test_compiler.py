@@ -139,3 +139,16 @@ def test_a_fast_math_build_runs_and_leaves_denormals_alone_in_the_process(tmp_pa
     kernel(cpp.floats(x), cpp.floats(y), x.numel())
     assert torch.allclose(y, torch.sin(x), atol=1e-5)
     assert torch.tensor([1e-40]).mul(1.0).item() > 0  # no crtfastmath.o: denormals still exist
+
+
+def test_interpreter_lifetimes_peak_is_what_the_interpreter_holds():
+    from torch.fx.passes.shape_prop import ShapeProp
+
+    from aisys.compiler import LiveBytes, interpreter_lifetimes
+
+    for seed in range(3):
+        gm, x = branching_graph(torch.Generator().manual_seed(seed))
+        ShapeProp(gm).propagate(x)
+        interp = LiveBytes(gm)
+        interp.run(x)
+        assert max(live_bytes(interpreter_lifetimes(gm))) == max(interp.live)

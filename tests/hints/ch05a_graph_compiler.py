@@ -26,6 +26,14 @@ MISTAKES = {
             ("            node.replace_all_uses_with(seen[key])\n            gm.graph.erase_node(node)\n        else:\n            seen[key] = node",
              "            node.replace_all_uses_with(seen[key])\n        else:\n            seen[key] = node"),
         ], "erase the replaced nodes"),
+    ("ch05a_graph_compiler", "CSE that ignores commutativity"): (
+        "ch05-cse", [
+            ("if node.target in (operator.add, operator.mul):", "if False:"),
+        ], "add and mul are commutative"),
+    ("ch05a_graph_compiler", "CSE that treats sub as commutative"): (
+        "ch05-cse", [
+            ("if node.target in (operator.add, operator.mul):", "if node.target in (operator.add, operator.mul, operator.sub):"),
+        ], "sub is not commutative"),
     ("ch05a_graph_compiler", "simplify treating 0 - x as x"): (
         "ch05-simplify", [
             ("            same = a[0] if is_const(a[1], 0) else None\n        elif node.target is operator.truediv:",
@@ -40,6 +48,10 @@ MISTAKES = {
         "ch05-simplify", [
             ("            gm.graph.erase_node(node)\n    return dce(gm)", "            gm.graph.erase_node(node)\n    gm.recompile()\n    return gm"),
         ], "remove the nodes that became dead"),
+    ("ch05a_graph_compiler", "simplify that misses relu(relu(x))"): (
+        "ch05-simplify", [
+            ("            elif node.target is torch.relu:\n                same = a[0]\n", ""),
+        ], "relu(relu(x))"),
     ("ch05a_graph_compiler", "constant folding that forgets folded results"): (
         "ch05-fold", [
             ("            const[folded] = value\n", ""),
@@ -84,6 +96,11 @@ MISTAKES = {
             ('        if n.op in ("placeholder", "call_function", "call_method", "call_module"):\n            meta',
              '        if n.op != "output":\n            meta'),
         ], "leave out parameters"),
+    ("ch05a_graph_compiler", "bytes as if every tensor were float32"): (
+        "ch05-lifetimes", [
+            ("tensors[n.name] = (step[n], last, meta.shape.numel() * meta.dtype.itemsize)",
+             "tensors[n.name] = (step[n], last, meta.shape.numel() * 4)"),
+        ], "the element size"),
     ("ch05a_graph_compiler", "a peak that leaves out the last step"): (
         "ch05-lifetimes", [
             ("        for t in range(s, e + 1):\n            live[t] += size\n    return max(live)",
@@ -101,6 +118,10 @@ MISTAKES = {
         "ch05-offsets", [
             ("return min((place(tensors, o) for o in orders)", "return min((place(tensors, o) for o in [list(tensors)])"),
         ], "place the largest tensors first"),
+    ("ch05a_graph_compiler", "offsets from one greedy pass"): (
+        "ch05-offsets", [
+            ("return min((place(tensors, o) for o in orders)", "return min((place(tensors, o) for o in orders[:1])"),
+        ], "try more placement orders"),
     ("ch05a_graph_compiler", "an order chosen greedily, one node at a time"): (
         "ch05-order", [
             ("""    frontier = {frozenset(): (0, [])}  # set of nodes run -> (best peak to reach it, an order reaching it)
@@ -116,6 +137,11 @@ MISTAKES = {
     frontier = {frozenset(): (0, [])}
     for _ in range(len(dag)):"""),
         ], "finish one branch before starting another"),
+    ("ch05a_graph_compiler", "an order that finishes the branches in the listed order"): (
+        "ch05-order", [
+            ("    users = {v: set() for v in dag}\n    for v, (_, ins) in dag.items():\n        for a in ins:\n            users[a].add(v)\n    frontier",
+             "    return sorted(dag, key=lambda v: (v != 'x', v == 'join', v))\n    frontier"),
+        ], "mind which branch goes first"),
     ("ch05a_graph_compiler", "the given order, branches side by side"): (
         "ch05-order", [
             ("    users = {v: set() for v in dag}\n    for v, (_, ins) in dag.items():\n        for a in ins:\n            users[a].add(v)\n    frontier",
