@@ -75,6 +75,11 @@ MISTAKES = {
             ("zip(qs, scales)) / n)",
              "zip(qs, scales)))"),
         ], "not the average: divide by the world size"),
+    ("ch06a_data_parallel", "int8 by truncation"): (
+        "ch06-quantize", [
+            ("q = torch.round(t / scale).to(torch.int8)",
+             "q = (t / scale).to(torch.int8)"),
+        ], "casting to int8 truncates toward zero"),
     ("ch06a_data_parallel", "int8 summed with its own scale"): (
         "ch06-quantize", [
             ("    dist.all_gather(qs, q)\n    dist.all_gather(scales, scale)\n",
