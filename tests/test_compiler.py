@@ -152,3 +152,17 @@ def test_interpreter_lifetimes_peak_is_what_the_interpreter_holds():
         interp = LiveBytes(gm)
         interp.run(x)
         assert max(live_bytes(interpreter_lifetimes(gm))) == max(interp.live)
+
+
+def test_a_forbidden_function_fails_under_any_name_it_was_bound_to():
+    import pytest
+
+    from aisys import compiler
+    from aisys.checks import forbidden
+
+    search = compiler.min_peak  # bound before the guard, as `from aisys.compiler import min_peak as search` would
+    dag = compiler.fanout_graph(torch.Generator().manual_seed(0))
+    with pytest.raises(AssertionError, match="search yourself"):
+        with forbidden(compiler.min_peak, "search yourself"):
+            search(dag)
+    assert search(dag) > 0  # allowed again after the block

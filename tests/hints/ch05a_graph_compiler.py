@@ -16,6 +16,12 @@ MISTAKES = {
             ("    for node in reversed(list(gm.graph.nodes)):\n        if node.op not in",
              "    gm.graph.eliminate_dead_code()\n    for node in reversed(list(gm.graph.nodes)):\n        if node.op not in"),
         ], "write the backward walk yourself"),
+    ("ch05a_graph_compiler", "DCE by torch's own pass, bound before the check"): (
+        "ch05-dce", [
+            ("def dce(gm):", "ede = fx.Graph.eliminate_dead_code\n\n\ndef dce(gm):"),
+            ("    for node in reversed(list(gm.graph.nodes)):\n        if node.op not in",
+             "    ede(gm.graph)\n    for node in reversed(list(gm.graph.nodes)):\n        if node.op not in"),
+        ], "write the backward walk yourself"),
     ("ch05a_graph_compiler", "CSE key without keyword arguments"): (
         "ch05-cse", [
             ("key = (node.op, node.target, repr(args), repr(sorted(node.kwargs.items())))",
