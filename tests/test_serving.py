@@ -386,3 +386,19 @@ def test_the_reference_rules_of_the_batching_and_packing_checks():
     assert greedy_packing(sizes, [1, 0, 2, 3], 1.0) == [[1, 3], [0, 2]]
     assert greedy_packing([0.6, 0.5, 0.3], [0, 1, 2], 1.0, best=True) == [[0, 2], [1]]
     assert fewest_devices([0.4, 0.4, 0.3, 0.3, 0.3, 0.3], 1.0) == 2 and fewest_devices([0.6, 0.6], 1.0) == 2
+
+
+def test_the_reference_rules_of_the_compression_checks():
+    import torch.nn.functional as F
+
+    from aisys.serving import digits_mlp
+    from aisys.serving.rules import distillation, switched_off
+
+    g = torch.Generator().manual_seed(0)
+    s, t, y = torch.randn(4, 10, generator=g), torch.randn(4, 10, generator=g), torch.tensor([1, 2, 3, 4])
+    kl = F.kl_div(F.log_softmax(s / 2, 1), F.softmax(t / 2, 1), reduction="batchmean")
+    assert torch.allclose(distillation(s, t, y, 2.0, 0.7), 0.7 * 4 * kl + 0.3 * F.cross_entropy(s, y), atol=1e-6)
+    mlp = digits_mlp(8).eval()
+    x = torch.randn(3, 1, 8, 8, generator=g)
+    with torch.no_grad():
+        assert torch.allclose(switched_off([m for m in mlp if isinstance(m, torch.nn.Linear)], x, 8), mlp(x), atol=1e-6)

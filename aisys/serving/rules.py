@@ -6,6 +6,8 @@ The checks call these instead of spelling the rules out in a visible cell (where
 import math
 
 import numpy as np
+import torch
+import torch.nn.functional as F
 
 
 def nearest_rank(samples, q):
@@ -137,3 +139,26 @@ def continuous_mistake(requests, max_batch, step_seconds, finish, steps):
         if list(steps) == want_steps and all(f is not None and abs(f - w) < 1e-9 for f, w in zip(finish, want_finish)):
             return next(iter(variant))
     return None
+
+
+def distillation(student_logits, teacher_logits, labels, T, alpha, t_squared=True):
+    """Hinton's loss: alpha T^2 KL(softmax(t/T) || softmax(s/T)) (batch mean) + (1 - alpha) CE(s, y); without T^2 if not t_squared."""
+    p = F.softmax(teacher_logits / T, 1)
+    kl = (p * (p.log() - F.log_softmax(student_logits / T, 1))).sum(1).mean()
+    return alpha * (T * T if t_squared else 1) * kl + (1 - alpha) * F.cross_entropy(student_logits, labels)
+
+
+def switched_off(linears, x, keep, after_pruning=True):
+    """An MLP's output (its Linear layers, ReLU between) with all but the `keep` units of largest incoming weight norm
+    zeroed in each hidden layer; norms on the columns left by the previous layer's pruning, or on the full rows."""
+    h, masks = x.flatten(1), []
+    with torch.no_grad():
+        for i, lin in enumerate(linears):
+            w = lin.weight if not masks else lin.weight * masks[-1]
+            h = h @ w.T + lin.bias
+            if i < len(linears) - 1:
+                m = torch.zeros(w.shape[0], dtype=torch.bool)
+                m[(w if after_pruning else lin.weight).norm(dim=1).topk(keep).indices] = True
+                masks.append(m)
+                h = torch.relu(h) * m
+    return h
