@@ -75,12 +75,6 @@ MISTAKES = {
              "                else:\n                    continue\n",
              "                    queue.append(victim)\n                if not sim.start(job):\n                    continue\n"),
         ], "over-preemption"),
-    ("ch07_scheduling", "capacity that stops every borrower on the node before starting the job"): (
-        "ch07-capacity", [
-            ("                    queue.append(victim)\n                    if sim.start(job):\n                        break\n"
-             "                else:\n                    continue\n",
-             "                    queue.append(victim)\n                if not sim.start(job):\n                    continue\n"),
-        ], "over-preemption"),
     ("ch07_scheduling", "capacity that reclaims a node by its GPUs alone"): (
         "ch07-capacity", [
             ("if gpus >= job.num_gpus and cpus >= job.cpus - 1e-9 and mem >= job.mem_gb - 1e-9:",
