@@ -132,6 +132,16 @@ MISTAKES = {
             ("ranks = np.argsort(np.argsort([s for _, s in history])) / len(history)",
              "ranks = np.argsort([s for _, s in history]) / len(history)"),
         ], "do not rise with the scores"),
+    ("ch05b_tensor_compiler", "ranks not scaled to 0..1"): (
+        "ch05b-tuner", [
+            ("ranks = np.argsort(np.argsort([s for _, s in history])) / len(history)",
+             "ranks = np.argsort(np.argsort([s for _, s in history])) * 1.0"),
+        ], "scale them to 0..1"),
+    ("ch05b_tensor_compiler", "cost model under a heavy ridge"): (
+        "ch05b-tuner", [
+            ("w = fit_ridge(np.array([space.features(c) for c, _ in history]), ranks)",
+             "w = fit_ridge(np.array([space.features(c) for c, _ in history]), ranks, 10.0)"),
+        ], "keep fit_ridge's default lam=0.01"),
     ("ch05b_tensor_compiler", "guided search that fits its model once"): (
         "ch05b-tuner", [
             ("        w = fit_ridge(np.array([space.features(c) for c, _ in history]), ranks)",
@@ -140,7 +150,7 @@ MISTAKES = {
     ("ch05b_tensor_compiler", "guided search measuring the configs predicted worst"): (
         "ch05b-tuner", [
             ("sorted(candidates.items(), key=lambda kv: -kv[1][0])", "sorted(candidates.items(), key=lambda kv: kv[1][0])"),
-        ], "does no better than random"),
+        ], "is not what the model predicts best"),
     ("ch05b_tensor_compiler", "guided search that measures configs again"): (
         "ch05b-tuner", [
             ("key=lambda kv: -kv[1][0]) if k not in seen]", "key=lambda kv: -kv[1][0])]"),
@@ -148,9 +158,9 @@ MISTAKES = {
     ("ch05b_tensor_compiler", "guided search that ignores its model"): (
         "ch05b-tuner", [
             ("        predict = lambda c: float(space.features(c) @ w)", "        predict = lambda c: float(rng.random())"),
-        ], "does no better than random"),
+        ], "is not what the model predicts best"),
     ("ch05b_tensor_compiler", "guided search whose batch only walks near the best measured"): (
         "ch05b-tuner", [
             ("        predict = lambda c: float(space.features(c) @ w)", "        predict = lambda c: 0.0"),
-        ], "let the model choose the batch"),
+        ], "let the model's predictions choose the batch"),
 }
