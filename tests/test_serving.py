@@ -359,6 +359,7 @@ def test_the_reference_rules_of_the_checks_do_what_the_lab_text_says():
     assert [canary_rule(w, **kw) for w in ([good], [good, good], [good, thin], [good, idle], [met], [good, met])] == \
            ["wait", "promote", "wait", "wait", "wait", "promote"]
     assert canary_rule([thin], **kw, judge_thin=True) == "rollback" and canary_rule([good, idle], **kw, count_thin=True) == "promote"
+    assert canary_rule([good, thin], **kw, count_thin=True) == "promote"  # a thin window counts as healthy, crossing or not
     assert canary_rule([met], **kw, at_threshold=True) == "rollback"
     assert canary_rule([thin, Window(20, 1, 10.0)], **kw) == "wait" and canary_rule([thin, Window(20, 1, 10.0)], **kw, cumulative=True) == "rollback"
     assert canary_rule([Window(20, 0, 60.0)], **kw) == "rollback" and canary_rule([Window(20, 0, 60.0)], **kw, errors_only=True) == "wait"

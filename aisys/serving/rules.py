@@ -1,6 +1,8 @@
-"""The rules of lab ch08's exercises as its checks compute them, with the variants that name a student's mistake.
+"""SPOILER: the reference answers of lab ch08's exercises, as its checks compute them, with the variants that name a
+student's mistake.
 
-The checks call these instead of spelling the rules out in a visible cell (where they would be the answer).
+The checks call these instead of spelling the rules out in a visible cell of the student copy, and fail an answer that
+calls them (aisys.checks.forbidden): write your own from the lab's text.
 """
 
 import math
@@ -82,9 +84,9 @@ def edf_tied(jobs):
 def canary_rule(windows, max_error_rate, max_p99_ms, min_requests, healthy_windows,
                 judge_thin=False, count_thin=False, errors_only=False, at_threshold=False, cumulative=False):
     """The verdict after the latest window ("rollback", "promote" or "wait"). Variants: judge_thin rolls back on a
-    window with requests but fewer than min_requests, count_thin lets such windows (crossing nothing) count toward
-    promotion, errors_only ignores p99, at_threshold rolls back at a threshold met, cumulative takes the error rate
-    of all windows so far."""
+    window with requests but fewer than min_requests, count_thin counts a window with fewer than min_requests as
+    healthy toward promotion, errors_only ignores p99, at_threshold rolls back at a threshold met, cumulative takes
+    the error rate of all windows so far."""
     def crosses(w, errors, requests):
         above = (lambda v, limit: v >= limit) if at_threshold else (lambda v, limit: v > limit)
         return above(errors / requests, max_error_rate) or (not errors_only and above(w.p99_ms, max_p99_ms))
@@ -101,7 +103,8 @@ def canary_rule(windows, max_error_rate, max_p99_ms, min_requests, healthy_windo
     if (windows[last].requests >= min_requests or judge_thin and windows[last].requests) and bad(last):
         return "rollback"
     recent = range(max(0, last + 1 - healthy_windows), last + 1)
-    if len(recent) == healthy_windows and all((windows[k].requests >= min_requests or count_thin) and not bad(k) for k in recent):
+    healthy = lambda k: not bad(k) if windows[k].requests >= min_requests else count_thin
+    if len(recent) == healthy_windows and all(healthy(k) for k in recent):
         return "promote"
     return "wait"
 

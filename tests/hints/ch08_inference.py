@@ -240,3 +240,46 @@ MISTAKES.update({
              "if judged(windows[-1]) and crosses(Window(sum(w.requests for w in windows), sum(w.errors for w in windows), windows[-1].p99_ms)):"),
         ], "not the errors of all windows so far"),
 })
+MISTAKES.update({
+    ("ch08_inference", "a batcher that delegates to the library's rule"): (
+        "ch08-batcher", [
+            ("        return Decision(0, deadline)\n        ### END SOLUTION",
+             "        return Decision(0, deadline)\n        ### END SOLUTION\n\n\n"
+             "DynamicBatcher.decide = lambda self, now, waiting: DynamicBatching.decide(self, now, waiting)"),
+        ], "calls aisys.serving.DynamicBatching.decide"),
+    ("ch08_inference", "choose_batch that is the reference answer"): (
+        "ch08-sla-batch", [
+            ("    return best\n    ### END SOLUTION", "    return best\n    ### END SOLUTION\n\n\n"
+             "from aisys.serving import rules\n\nchoose_batch = rules.largest_batch"),
+        ], "called aisys.serving.rules.largest_batch"),
+    ("ch08_inference", "an ONNX export that is the library's"): (
+        "ch08-onnx", [
+            ('"output": {0: "batch"}})\n    ### END SOLUTION', '"output": {0: "batch"}})\n    ### END SOLUTION\n\n\nto_onnx = export'),
+        ], "called aisys.serving.export"),
+    ("ch08_inference", "a canary verdict that is the reference answer"): (
+        "ch08-canary", [
+            ('    return "wait"\n    ### END SOLUTION', '    return "wait"\n    ### END SOLUTION\n\n\n'
+             "from aisys.serving import rules\n\ncanary_verdict = rules.canary_rule"),
+        ], "called aisys.serving.rules.canary_rule"),
+    ("ch08_inference", "a canary that counts thin windows as healthy"): (
+        "ch08-canary", [
+            ("all(judged(w) and not crosses(w) for w in recent)", "all(not judged(w) or not crosses(w) for w in recent)"),
+        ], "does not count toward promotion"),
+    ("ch08_inference", "first fit that lists each device's models by index"): (
+        "ch08-pack-heuristics", [
+            ("    return bins\n    ### END SOLUTION\n\n\ndef best_fit_decreasing",
+             "    return [sorted(b) for b in bins]\n    ### END SOLUTION\n\n\ndef best_fit_decreasing"),
+        ], "list each device's models in the order they were put in"),
+    ("ch08_inference", "first fit that breaks ties by the larger index"): (
+        "ch08-pack-heuristics", [
+            ("    for i in sorted(range(len(sizes)), key=lambda i: -sizes[i]):\n        for b, free in enumerate(room):",
+             "    for i in sorted(range(len(sizes)), key=lambda i: (sizes[i], i), reverse=True):\n        for b, free in enumerate(room):"),
+        ], "break ties between equal sizes by index, smaller first"),
+    ("ch08_inference", "continuous batching that counts the admitted requests twice"): (
+        "ch08-continuous-rules", [
+            ("        t += step_seconds(len(running) + sum(requests[i].prompt for i in admitted))\n"
+             "        running += [[i, 0] for i in admitted]  # [request, tokens so far]\n",
+             "        running += [[i, 0] for i in admitted]  # [request, tokens so far]\n"
+             "        t += step_seconds(len(running) + sum(requests[i].prompt for i in admitted))\n"),
+        ], "you counted the admitted request twice"),
+})
