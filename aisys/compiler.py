@@ -1,4 +1,6 @@
-"""Graphs for the ch05 compiler lab: random torch.fx graphs with planted redundancy, branching nets, arena checks."""
+"""Graphs for the ch05 compiler lab (random torch.fx graphs with planted redundancy, branching nets, arena checks) and
+the references ch05a's checks hold answers against (live_bytes, interpreter_lifetimes, order_lifetimes, min_peak):
+off limits to the answers, which the checks fail when they call them."""
 
 import copy
 import operator
@@ -500,8 +502,8 @@ def order_peak(dag, order):
 
 
 def min_peak(dag):
-    """The lowest peak live bytes of any topological order of the DAG (the order itself is not returned), by exhaustive
-    search over the sets of nodes already run (memoised: fast on graphs whose parallel branches are few and short)."""
+    """Check reference for ch05a's Exercise 9 (off limits to answers): the lowest peak live bytes of any topological
+    order of the DAG (not the order), by exhaustive search over the sets of nodes already run (memoised)."""
     import functools
 
     users, names = _users(dag), list(dag)

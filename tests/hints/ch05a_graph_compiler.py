@@ -112,6 +112,16 @@ MISTAKES = {
             ("        for t in range(s, e + 1):\n            live[t] += size\n    return max(live)",
              "        for t in range(s, e):\n            live[t] += size\n    return max(live)"),
         ], "its first and last steps included"),
+    ("ch05a_graph_compiler", "lifetimes by the check's reference"): (
+        "ch05-lifetimes", [
+            ("    ShapeProp(gm).propagate(*inputs)\n    step = {n: i for i, n in enumerate(gm.graph.nodes)}",
+             "    ShapeProp(gm).propagate(*inputs)\n    return compiler.interpreter_lifetimes(gm)\n    step = {n: i for i, n in enumerate(gm.graph.nodes)}"),
+        ], "walk gm.graph.nodes yourself"),
+    ("ch05a_graph_compiler", "peak by the check's reference"): (
+        "ch05-lifetimes", [
+            ('    """The largest number of bytes live at one step."""\n',
+             '    """The largest number of bytes live at one step."""\n    return max(live_bytes(tensors))\n'),
+        ], "sum the bytes live at each step yourself"),
     ("ch05a_graph_compiler", "offsets without reuse"): (
         "ch05-offsets", [
             ("for m in offsets\n                      if tensors[m][0] <= e and s <= tensors[m][1])", "for m in offsets)"),
