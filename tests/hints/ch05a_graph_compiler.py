@@ -112,6 +112,16 @@ MISTAKES = {
             ("        for t in range(s, e + 1):\n            live[t] += size\n    return max(live)",
              "        for t in range(s, e):\n            live[t] += size\n    return max(live)"),
         ], "its first and last steps included"),
+    ("ch05a_graph_compiler", "constant folding by torch's const_fold"): (
+        "ch05-fold", [
+            ("    const = {}\n    for node in list(gm.graph.nodes):\n        if node.op == \"get_attr\":",
+             "    from torch.fx.experimental.const_fold import split_const_subgraphs\n\n    return split_const_subgraphs(gm)\n    const = {}\n    for node in list(gm.graph.nodes):\n        if node.op == \"get_attr\":"),
+        ], "fold the nodes yourself"),
+    ("ch05a_graph_compiler", "conv + batch norm by torch's fuser"): (
+        "ch05-conv-bn", [
+            ("    modules = dict(gm.named_modules())\n    for node in list(gm.graph.nodes):\n        if node.op != \"call_module\" or not isinstance(modules[node.target], nn.BatchNorm2d)",
+             "    from torch.fx.experimental.optimization import fuse\n    return fuse(gm)\n    modules = dict(gm.named_modules())\n    for node in list(gm.graph.nodes):\n        if node.op != \"call_module\" or not isinstance(modules[node.target], nn.BatchNorm2d)"),
+        ], "compute the folded weight and bias yourself"),
     ("ch05a_graph_compiler", "lifetimes by the check's reference"): (
         "ch05-lifetimes", [
             ("    ShapeProp(gm).propagate(*inputs)\n    step = {n: i for i, n in enumerate(gm.graph.nodes)}",
