@@ -134,3 +134,23 @@ def test_the_protocol_module_does_not_import_torch():
 
     code = "import sys, aisys.protocol; sys.exit('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_nested_forbidden_blocks_both_watch():
+    import pytest
+
+    from aisys.checks import forbidden
+
+    def first():
+        return 1
+
+    def second():
+        return 2
+
+    with forbidden(first, "not first"), forbidden(second, "not second"):
+        with pytest.raises(AssertionError, match="not first"):
+            first()
+    with forbidden(first, "not first"), forbidden(second, "not second"):
+        with pytest.raises(AssertionError, match="not second"):
+            second()
+    assert first() + second() == 3  # allowed again after the blocks
