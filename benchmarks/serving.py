@@ -41,7 +41,8 @@ def probe(server, x, rate, seconds, seed, malformed=0.0):
 
 def peak(server, x, bound_ms, seconds, start=200.0):
     """The highest open-loop rate (within 10%) whose p99 stays under bound_ms with every request answered: doubling,
-    then bisection. Returns (rate, summary at that rate), or None if even `start` / 8 is over."""
+    then bisection, then confirmed by a longer probe. Returns (rate, summary at that rate), or None if even `start` / 8
+    is over."""
     rate, good, bad, seed = start, None, None, 0
     while True:
         seed += 1
@@ -57,9 +58,21 @@ def peak(server, x, bound_ms, seconds, start=200.0):
                 return None
             rate /= 2
         elif bad / good[0] <= 1.1:
-            return good
+            return confirmed(server, x, bound_ms, *good)
         else:
             rate = (good[0] + bad) / 2
+
+
+def confirmed(server, x, bound_ms, rate, summary, seconds=10.0):
+    """The rate, stepped down by 10% until a probe of `seconds` holds it too: a short probe misses a slowly growing queue."""
+    while True:
+        s = probe(server, x, rate, seconds, seed=int(rate))
+        if s["p99_ms"] <= bound_ms and s["failed"] == 0 and s["throughput_rps"] >= 0.9 * rate:
+            print(f"    confirmed over {seconds:.0f} s: offered {rate:.0f} req/s, served {s['throughput_rps']:.0f}, "
+                  f"p99 {s['p99_ms']:.1f} ms", flush=True)
+            return rate, s
+        print(f"    not held over {seconds:.0f} s at {rate:.0f} req/s (p99 {s['p99_ms']:.1f} ms, {s['failed']} failed): 10% lower", flush=True)
+        rate *= 0.9
 
 
 def runtimes(model, folder, x_test, y_test):
