@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from aisys.distributed import launch
-from grader.notebook import definitions, read
+from grader.notebook import run_definitions
 
 SOLUTION = Path(__file__).resolve().parent.parent / "solutions" / "ch06a_data_parallel.ipynb"
 
@@ -18,9 +18,7 @@ def main():
     p.add_argument("--ranks", type=int, default=4)
     p.add_argument("--repeat", type=int, default=7)
     args = p.parse_args()
-    namespace = {"__name__": "__main__", "display": print}
-    for source in definitions(read(SOLUTION)):
-        exec(source, namespace)
+    namespace = run_definitions(SOLUTION)
     race = launch(namespace["race_all_reduce"], args.ranks, args.numel, args.repeat, timeout=600)[0]
     base = race["dist.all_reduce"]
     print(f"all-reduce of {args.numel:,} float32 on {args.ranks} gloo ranks (median of {args.repeat}, interleaved)")

@@ -52,12 +52,9 @@ def grade_all(out):
 
 def ch04_kernels():
     """The ch04 solution's definitions, run in a fresh namespace (its kernels, compiled for the GPU)."""
-    from grader.notebook import definitions, read
+    from grader.notebook import run_definitions
 
-    namespace = {"__name__": "__main__", "display": print}
-    for source in definitions(read(SOLUTIONS / "ch04_kernels.ipynb")):
-        exec(source, namespace)
-    return namespace
+    return run_definitions(SOLUTIONS / "ch04_kernels.ipynb")
 
 
 def row(name, size, ours, theirs, work, unit):

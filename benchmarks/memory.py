@@ -11,20 +11,12 @@ from pathlib import Path
 
 import torch
 
-from aisys.bench import measure
+from aisys.bench import interleaved
 from aisys.compiler import (arena_bytes, branching_graph, fanout_graph, graph_dag, live_bytes, min_peak,
                             order_lifetimes, order_peak, training_graph)
-from grader.notebook import definitions, read
+from grader.notebook import run_definitions
 
 SOLUTION = Path(__file__).resolve().parent.parent / "solutions" / "ch05a_graph_compiler.ipynb"
-
-
-def solution():
-    """The ch05a solution's definitions (planner, orders, checkpointing helpers), run in a fresh namespace."""
-    namespace = {"__name__": "ch05a_solution", "display": print}
-    for source in definitions(read(SOLUTION)):
-        exec(source, namespace)
-    return namespace
 
 
 def plans(ns, label, graphs):
@@ -45,17 +37,19 @@ def plans(ns, label, graphs):
 
 
 def checkpointing(ns, blocks, width=256, batch=256):
-    """Peak saved activation MiB and ms per training step of a deep MLP for each strategy, as the notebook measures."""
+    """Peak saved activation MiB and ms per training step of a deep MLP for each strategy, timed round-robin as the
+    notebook does, so that a burst of load lands on every strategy alike."""
     model = ns["deep_mlp"](blocks, width)
     x = torch.randn(batch, width, requires_grad=True)
-    rows = {}
     strategies = {"none": None, "sqrt(n)": ns["sqrt_checkpoints"](blocks), "every block": list(range(blocks))}
+    timings = interleaved({name: lambda kept=kept: ns["train_step"](model, x, kept) for name, kept in strategies.items()},
+                          repeat=20).timings
+    rows = {}
     for name, kept in strategies.items():
         saved = ns["SavedBytes"](model.parameters())
         with torch.autograd.graph.saved_tensors_hooks(saved.pack, saved.unpack):
             ns["train_step"](model, x, kept)
-        ms = measure(lambda: ns["train_step"](model, x, kept), warmup=1, min_time=1).median * 1e3
-        rows[name] = saved.peak / 2 ** 20, ms
+        rows[name] = saved.peak / 2 ** 20, timings[name].median * 1e3
     base_mib, base_ms = rows["none"]
     print(f"\ncheckpointing a {blocks}-block MLP (width {width}, batch {batch}), {torch.get_num_threads()} threads\n"
           f"{'strategy':>12s} {'saved MiB':>9s} {'ms/step':>8s} {'memory /':>9s} {'time x':>7s}")
@@ -70,7 +64,7 @@ def main():
     p.add_argument("--blocks", type=int, default=16, help="blocks of the checkpointed MLP")
     args = p.parse_args()
     t0 = time.perf_counter()
-    ns = solution()
+    ns = run_definitions(SOLUTION, "ch05a_solution")  # its planner, orders and checkpointing helpers
     torch.set_num_threads(2)
     nets = []
     for seed in range(args.nets):

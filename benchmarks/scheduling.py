@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aisys.bench import measure
 from aisys.scheduling import FIFO, Cluster, simulate, synthetic
-from grader.notebook import definitions, read
+from grader.notebook import run_definitions
 
 LOAD = 1.1
 POLICIES = ("FIFO", "SRTF", "DRF")  # FIFO from aisys, the others from the ch07 solution
@@ -19,9 +19,7 @@ SOLUTION = Path(__file__).resolve().parent.parent / "solutions" / "ch07_scheduli
 
 def solution_policies():
     """The policy classes the ch07 solution defines (its definition cells, run here)."""
-    namespace = {"display": print}
-    for source in definitions(read(SOLUTION)):
-        exec(source, namespace)
+    namespace = run_definitions(SOLUTION, "ch07_solution")
     return {"FIFO": FIFO, **{name: namespace[name] for name in POLICIES if name != "FIFO"}}
 
 

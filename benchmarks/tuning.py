@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from aisys.tensorexpr import Space, loop_features, matmul
-from grader.notebook import definitions, read
+from grader.notebook import run_definitions
 
 SOLUTION = Path(__file__).resolve().parent.parent / "solutions" / "ch05b_tensor_compiler.ipynb"
 
@@ -21,9 +21,7 @@ def main():
     p.add_argument("--trials", type=int, default=32)
     p.add_argument("--seeds", type=int, default=3)
     args = p.parse_args()
-    ns = {"__name__": "ch05b_solution", "display": print}
-    for source in definitions(read(SOLUTION)):
-        exec(source, ns)
+    ns = run_definitions(SOLUTION, "ch05b_solution")
     mm = matmul(args.size, args.size, args.size)
     space = Space(ns["tune_space"].knobs,
                   program_features=lambda config: loop_features(mm, ns["lower"](mm, ns["tiled"](mm, config))))

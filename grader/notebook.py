@@ -177,3 +177,11 @@ def write_atomic(path, text):
 def definitions(nb):
     """The sources of a notebook's cells tagged as definitions (for benchmarks and hint tests), in order."""
     return [c.source for c in nb.cells if c.cell_type == "code" and DEFINITIONS_TAG in c.metadata.get("tags", [])]
+
+
+def run_definitions(path, name="__main__"):
+    """A fresh namespace in which a notebook's definitions cells have run (how benchmarks use a solution's code)."""
+    namespace = {"__name__": name, "display": print}
+    for source in definitions(read(path)):
+        exec(source, namespace)
+    return namespace

@@ -1,5 +1,6 @@
 """Batching policies: when to run which of a model's queued requests."""
 
+from abc import ABC, abstractmethod
 from typing import NamedTuple
 
 import numpy as np
@@ -12,12 +13,12 @@ class Decision(NamedTuple):
     wake: float | None = None
 
 
-class BatchPolicy:
+class BatchPolicy(ABC):
     """Decides, whenever the model is free, how many of the waiting requests to run as one batch."""
 
+    @abstractmethod
     def decide(self, now, waiting):
         """`waiting`: arrival times of the queued requests, oldest first (never empty). Returns a Decision."""
-        raise NotImplementedError
 
     def observe(self, size, seconds):
         """Told after every batch: how many requests it ran and how long the model took (adaptive policies learn here)."""

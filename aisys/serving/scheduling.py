@@ -1,6 +1,7 @@
 """Batches of several models on one device: the scheduler that picks the next one, and a simulated clock to replay it."""
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -17,12 +18,12 @@ class Job(NamedTuple):
     sla: float
 
 
-class Scheduler:
+class Scheduler(ABC):
     """Picks, whenever the device is free, which ready batch runs next (one per model with a batch ready)."""
 
+    @abstractmethod
     def pick(self, now, jobs):
         """`jobs`: the ready batches (never empty). Returns the index of the one to run."""
-        raise NotImplementedError
 
 
 class FirstCome(Scheduler):
