@@ -101,4 +101,9 @@ MISTAKES = {
             ("cluster.fits(node, n, job.cpus, job.mem_gb)]\n        return {min",
              "cluster.free_gpus[node] >= n]\n        return {min"),
         ], "where GPUs, CPUs and memory fit"),
+    ("ch07_scheduling", "placement that ignores memory"): (
+        "ch07-placement", [
+            ("cluster.fits(node, n, job.cpus, job.mem_gb)]\n        return {min",
+             "cluster.fits(node, n, job.cpus)]\n        return {min"),
+        ], "where GPUs, CPUs and memory fit"),
 }
